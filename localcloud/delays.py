@@ -1,0 +1,65 @@
+"""The delay profile: how long AWS takes for each timed state change, scaled by one factor.
+
+Every duration is a typical real-AWS figure with its source. ``LOCALCLOUD_TIME_SCALE`` multiplies all of
+them: 1.0 behaves like AWS (benchmarks), 0.01 makes a three-minute wait take under two seconds (tests).
+"""
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Delay:
+    seconds: float
+    source: str
+
+
+PROFILE = {
+    "elbv2.load_balancer.provisioning": Delay(
+        180.0,
+        "ALB state 'provisioning' then 'active'; typically 2-4 minutes. ELBv2 DescribeLoadBalancers docs "
+        "(LoadBalancerState) and the load_balancer_available waiter (15 s x 40 attempts).",
+    ),
+    "globalaccelerator.deploy": Delay(
+        120.0,
+        "Accelerator IN_PROGRESS then DEPLOYED after any change; minutes in practice (TF timeouts raised "
+        "from 5 to 30 minutes after users hit them: hashicorp/terraform-provider-aws#14161).",
+    ),
+    "dynamodb.table.create": Delay(
+        10.0,
+        "CreateTable: CREATING then ACTIVE, seconds for an empty on-demand table (DynamoDB developer guide).",
+    ),
+    "dynamodb.replica.create": Delay(
+        300.0,
+        "A new replica of an empty table: CREATING then ACTIVE in several minutes, longer with data "
+        "(DynamoDB global tables developer guide, V2globaltables.tutorial).",
+    ),
+    "dynamodb.replica.delete": Delay(
+        120.0,
+        "Replica DELETING then gone; minutes (DynamoDB global tables developer guide).",
+    ),
+    "dynamodb.replication.lag": Delay(
+        1.0,
+        "Global tables replicate 'typically within a second' (DynamoDB global tables How it works).",
+    ),
+}
+
+
+def time_scale() -> float:
+    return float(os.environ.get("LOCALCLOUD_TIME_SCALE", "1.0"))
+
+
+def seconds(name: str) -> float:
+    """The scaled duration of one timed state change."""
+    return PROFILE[name].seconds * time_scale()
+
+
+def describe() -> dict:
+    scale = time_scale()
+    return {
+        "time_scale": scale,
+        "delays": {
+            name: {"aws_seconds": d.seconds, "seconds": d.seconds * scale, "source": d.source}
+            for name, d in PROFILE.items()
+        },
+    }
