@@ -103,3 +103,83 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "localcloud_only" in item.keywords:
             item.add_marker(skip)
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def ensure_collection_link() -> str:
+    """Make `activeactive.aws` resolve to this checkout, as `make collections` does."""
+    link_dir = os.path.join(REPO, ".collections", "ansible_collections", "activeactive")
+    os.makedirs(link_dir, exist_ok=True)
+    link = os.path.join(link_dir, "aws")
+    if not os.path.islink(link):
+        os.symlink(os.path.join("..", "..", ".."), link)
+    return os.path.join(REPO, ".collections")
+
+
+class Ansible:
+    """Runs tasks through ansible-playbook on localhost and returns each task's result.
+
+    ``module_defaults`` for ``group/activeactive.aws.aws`` point every module, ours and amazon.aws's,
+    at the AWS under test.
+    """
+
+    def __init__(self, aws: AWS, tmp_path) -> None:
+        self.aws = aws
+        self.tmp_path = tmp_path
+        self.collections_path = ensure_collection_link()
+
+    def run(self, tasks, check=False, diff=False, extra_vars=None, expect_failure=False, region="us-east-1"):
+        import subprocess
+        import sys
+
+        import yaml
+
+        defaults = dict(self.aws.module_defaults, region=region)
+        play = [{
+            "name": "Test",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "module_defaults": {"group/activeactive.aws.aws": defaults},
+            "tasks": tasks,
+        }]
+        playbook = self.tmp_path / f"play-{uuid.uuid4().hex[:8]}.yml"
+        playbook.write_text(yaml.safe_dump(play, sort_keys=False))
+        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook),
+               "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}"]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        if extra_vars:
+            cmd += ["-e", json.dumps(extra_vars)]
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=self.collections_path,
+            ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+            ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+            ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
+        try:
+            report = json.loads(proc.stdout)
+        except ValueError:
+            raise AssertionError(f"ansible-playbook printed no JSON:\n{proc.stdout}\n{proc.stderr}") from None
+        results = [task["hosts"].get("localhost", {}) for play in report["plays"] for task in play["tasks"]]
+        failed = proc.returncode != 0
+        if failed != expect_failure:
+            raise AssertionError(
+                f"ansible-playbook exit {proc.returncode} (expected {'failure' if expect_failure else 'success'}):\n"
+                + json.dumps(results, indent=2, default=str)[-6000:] + proc.stderr[-2000:]
+            )
+        return results
+
+
+@pytest.fixture
+def ansible(aws, tmp_path):
+    """Run tasks through Ansible against the AWS under test: ``ansible.run([task, ...])``."""
+    return Ansible(aws, tmp_path)
