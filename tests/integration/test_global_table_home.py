@@ -1,0 +1,67 @@
+"""global_table_replica in the home region: the home table's own per-region settings, no replica action."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def create_table(ansible, name, region="us-east-1"):
+    ansible.run(
+        [
+            {
+                "name": "Create the home table",
+                "community.aws.dynamodb_table": {
+                    "name": name,
+                    "hash_key_name": "id",
+                    "hash_key_type": "STRING",
+                    "billing_mode": "PAY_PER_REQUEST",
+                    "wait": True,
+                },
+            }
+        ],
+        region=region,
+    )
+
+
+def replica_task(name, **options):
+    return {
+        "name": "Home region settings",
+        "activeactive.aws.global_table_replica": dict({"table": name, "home_region": "us-east-1"}, **options),
+    }
+
+
+def test_home_region_settings_are_idempotent(ansible, aws, unique_name, localcloud):
+    create_table(ansible, unique_name)
+    task = replica_task(unique_name, point_in_time_recovery=True, deletion_protection=True, tags={"Team": "a"})
+
+    checked = ansible.run([task], check=True, diff=True)[0]
+    assert checked["changed"]
+    assert checked["replica"]["point_in_time_recovery"] is True
+    assert checked["diff"]["before"]["deletion_protection"] is False
+    assert checked["diff"]["after"]["deletion_protection"] is True
+    ddb = aws.client("dynamodb", region="us-east-1")
+    assert not ddb.describe_table(TableName=unique_name)["Table"].get("DeletionProtectionEnabled")
+
+    localcloud.clear_requests()
+    result = ansible.run([task])[0]
+    assert result["changed"]
+    assert not any(r["operation"] == "UpdateTable" and "ReplicaUpdates" in str(r) for r in localcloud.requests())
+    assert result["replica"]["is_home_region"] is True
+    assert result["replicas"] == [{"region_name": "us-east-1", "replica_status": "ACTIVE", "is_home_region": True}]
+    assert ddb.describe_table(TableName=unique_name)["Table"]["DeletionProtectionEnabled"] is True
+    backups = ddb.describe_continuous_backups(TableName=unique_name)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    arn = ddb.describe_table(TableName=unique_name)["Table"]["TableArn"]
+    assert {"Key": "Team", "Value": "a"} in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]
+
+    again = ansible.run([task])[0]
+    assert not again["changed"]
+    assert not ansible.run([task], check=True)[0]["changed"]
+
+    # The home table is never deleted by this module.
+    refused = ansible.run([replica_task(unique_name, state="absent")], expect_failure=True)[0]
+    assert "home table" in refused["msg"]
+    assert ddb.describe_table(TableName=unique_name)["Table"]["TableStatus"] == "ACTIVE"
+
+    # Clean up: lift the protection so the reset (or a real-AWS run) can delete the table.
+    ansible.run([replica_task(unique_name, deletion_protection=False)])
