@@ -19,7 +19,7 @@ description:
     per region.
   - A regional table without replicas is returned with only its own region.
 author:
-  - activeactive.aws contributors
+  - activeactive.aws contributors (!UNKNOWN)
 options:
   table:
     description:

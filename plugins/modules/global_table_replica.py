@@ -35,7 +35,7 @@ description:
     botocore does not know for DynamoDB, or a pair of regions in different partitions, fails before any call.
   - Multi-Region strong consistency (MRSC) global tables are not supported; the module fails on them.
 author:
-  - activeactive.aws contributors
+  - activeactive.aws contributors (!UNKNOWN)
 options:
   table:
     description:
