@@ -78,6 +78,15 @@ class DynamoDBErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
+class ContinuousBackupsErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleDynamoDBError
+
+    @classmethod
+    def _is_missing(cls):
+        # The continuous backups API names a missing table TableNotFoundException.
+        return is_boto3_error_code(["TableNotFoundException", "ResourceNotFoundException"])
+
+
 class KMSErrorHandler(AWSErrorHandler):
     _CUSTOM_EXCEPTION = AnsibleDynamoDBError
 
@@ -104,7 +113,7 @@ def update_table(client, name, **params):
     return client.update_table(TableName=name, **params)["TableDescription"]
 
 
-@DynamoDBErrorHandler.list_error_handler("describe continuous backups")
+@ContinuousBackupsErrorHandler.list_error_handler("describe continuous backups")
 @AWSRetry.jittered_backoff()
 def describe_continuous_backups(client, name):
     return client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]

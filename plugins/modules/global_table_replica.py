@@ -398,15 +398,19 @@ class ReplicaManager:
         return region_table, settings
 
     def normalize_current_kms(self, current, desired_kms):
-        """A key ARN, or None for the AWS managed/owned key (looked up only when a key is asked for)."""
-        if not current or desired_kms is None:
-            return current
-        if current == desired_kms:
+        """The current key as an ARN, or None for the AWS managed/owned key.
+
+        Looked up (kms:DescribeKey in the replica's region) only when a key is asked for and the two differ as
+        written, so an alias, a key ID and an ARN of the same key compare equal.
+        """
+        if not current or desired_kms is None or current == desired_kms:
             return current
         metadata = describe_kms_key(self.kms_client(), current)
-        if metadata and metadata.get("KeyManager") == "AWS":
+        if not metadata:
+            return current
+        if metadata.get("KeyManager") == "AWS":
             return None
-        return current
+        return metadata.get("Arn") or current
 
     def resolve_desired_kms(self, kms):
         """The ARN of the requested key in the replica's region (None for the default key)."""
@@ -540,6 +544,7 @@ class ReplicaManager:
                 home_table = wait_table_active(
                     self.home_client, self.name, self.deadline, f"table {self.name} in {self.home_region} to be ACTIVE"
                 )
+            desired["kms_master_key_id"] = self.resolve_desired_kms(desired["kms_master_key_id"])
             region_table, before = self.read_settings(home_table, desired["kms_master_key_id"])
             plan = plan_changes(before, desired, True, base, self.name)
             self.fail_on_problems(plan)
@@ -559,9 +564,19 @@ class ReplicaManager:
                 if self.wait:
                     wait_table_active(self.home_client, self.name, self.deadline, f"table {self.name} to be ACTIVE")
             self.apply_regional(plan, region_table)
-            return True, before, None
+            return True, before, after
 
         entry = find_replica(home_table, self.region)
+        if entry is not None and entry.get("ReplicaStatus") == "DELETING" and not self.check_mode:
+            # Someone removes it right now: let that finish, then create it again.
+            if not self.wait:
+                raise AnsibleDynamoDBError(
+                    message=f"The replica of table {self.name} in {self.region} is being deleted; run again once it "
+                    "is gone, or use wait=true."
+                )
+            wait_replica_gone(self.home_client, self.region_client, self.name, self.region, self.deadline)
+            home_table = self.read_home()
+            entry = None
         if entry is None:
             return self.create(home_table, base, desired)
 
@@ -586,14 +601,16 @@ class ReplicaManager:
         if plan["recreate"]:
             return self.recreate(home_table, base, desired, before, after)
 
-        if state == "pending" or (region_table or {}).get("TableStatus") != "ACTIVE":
+        # A replica being created (or deleted) answers nothing but DescribeTable in its region.
+        reachable = (region_table or {}).get("TableStatus") not in (None, "CREATING", "DELETING")
+        if self.check_mode and (reachable or self.wait):
+            return True, before, after
+        if not reachable:
             self.warnings.append(
                 f"The replica of table {self.name} in {self.region} is {before['replica_status']}; its settings "
                 "were not changed. Run again once it is ACTIVE (or use wait=true)."
             )
             return False, before, before
-        if self.check_mode:
-            return True, before, after
 
         if plan["replica_update"]:
             update = dict(plan["replica_update"], RegionName=self.region)
@@ -607,7 +624,7 @@ class ReplicaManager:
             if self.wait:
                 wait_replica_active(self.home_client, self.name, self.region, self.deadline)
         self.apply_regional(plan, region_table)
-        return True, before, None
+        return True, before, after
 
     def create(self, home_table, base, desired, before=None):
         region_table = describe_table(self.region_client, self.name)
@@ -635,7 +652,7 @@ class ReplicaManager:
                     "point_in_time_recovery and tags are applied only to an ACTIVE replica. Run again (or use "
                     "wait=true) to apply them."
                 )
-            return created, before, None
+            return created, before, predict_settings(start, empty_plan(), desired)
         home_table = wait_replica_active(
             self.home_client, self.name, self.region, self.deadline, create_sent_at=sent_at if created else None
         )
@@ -646,7 +663,7 @@ class ReplicaManager:
         plan = plan_changes(current, desired, False, base, self.name)
         self.fail_on_problems(plan)
         self.apply_regional(plan, region_table)
-        return created or plan_has_changes(plan), before, None
+        return created or plan_has_changes(plan), before, after
 
     def recreate(self, home_table, base, desired, before, after):
         if before["deletion_protection"] and desired["deletion_protection"] is not False:
@@ -659,7 +676,7 @@ class ReplicaManager:
         self.delete_replica()
         wait_replica_gone(self.home_client, self.region_client, self.name, self.region, self.deadline)
         home_table = self.read_home()
-        _, _, after_create = self.create(home_table, base, desired, before)
+        after_create = self.create(home_table, base, desired, before)[2]
         return True, before, after_create
 
     def protected_message(self, what):
@@ -689,7 +706,7 @@ class ReplicaManager:
                 )
             return False, None, None
 
-        _, before = self.read_settings(home_table)
+        before = self.read_settings(home_table)[1]
         if entry.get("ReplicaStatus") == "DELETING":
             if self.wait and not self.check_mode:
                 wait_replica_gone(self.home_client, self.region_client, self.name, self.region, self.deadline)
@@ -715,9 +732,7 @@ class ReplicaManager:
             return None, None
         if not self.is_home and find_replica(home_table, self.region) is None:
             return home_table, None
-        kms = self.module.params["kms_master_key_id"]
-        if kms is not None and not self.is_home:
-            kms = self.resolve_desired_kms(kms)
+        kms = self.resolve_desired_kms(self.module.params["kms_master_key_id"])
         return home_table, self.read_settings(home_table, kms)[1]
 
 
@@ -784,9 +799,12 @@ def main():
             if changed:
                 listing = predicted_list(listing, region, state, after)
         else:
-            home_table, after = manager.final_settings()
+            home_table, final = manager.final_settings()
             if state == "absent":
                 after = None
+            elif final is not None:
+                after = final
+            # else: a replica created with wait=false that is not listed yet; report the prediction.
             listing = replica_list(home_table, manager.home_region)
     except AnsibleDynamoDBError as e:
         module.fail_json_aws_error(e)
