@@ -14,8 +14,12 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request as WSGIRequest
 
-from . import DEFAULT_ACCOUNT_ID, delays, layer
-from . import services  # noqa: F401  (registers the layer's handlers)
+from . import (
+    DEFAULT_ACCOUNT_ID,
+    delays,
+    layer,
+    services,  # noqa: F401  (registers the layer's handlers)
+)
 from .errors import AWSError
 from .faults import FaultError, Faults
 from .protocol import Call, error_code_of, error_response, identify
@@ -29,6 +33,7 @@ class LocalCloud:
     def __init__(self) -> None:
         self.requests = RequestLog()
         self.faults = Faults()
+        layer.faults = self.faults
         self.moto = DomainDispatcherApplication(create_backend_app)
         self._reset_lock = threading.Lock()
 
@@ -98,7 +103,7 @@ class LocalCloud:
         return layer.Response(status, out_headers, payload)
 
     def _control(self, request: WSGIRequest, body: bytes) -> tuple[int, dict, bytes]:
-        route = request.path[len(CONTROL_PREFIX):].strip("/")
+        route = request.path[len(CONTROL_PREFIX) :].strip("/")
         method = request.method
         try:
             if route == "health" and method == "GET":

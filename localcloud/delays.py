@@ -38,6 +38,26 @@ PROFILE = {
         120.0,
         "Replica DELETING then gone; minutes (DynamoDB global tables developer guide).",
     ),
+    "dynamodb.replica.listed": Delay(
+        6.0,
+        "A new replica's entry appears in Replicas[] about 6 s after the UpdateTable response; its region "
+        "answers DescribeTable from then on (ACK dynamodb-controller api-quirks DDB-TABLE-226).",
+    ),
+    "dynamodb.replica.table_gone": Delay(
+        30.0,
+        "After a deleted replica's entry leaves Replicas[], its regional table 404s 10-35 s later; only then "
+        "can the region be added again (ACK dynamodb-controller api-quirks DDB-TABLE-228, DDB-TABLE-308).",
+    ),
+    "dynamodb.replica.source_window": Delay(
+        86400.0,
+        "A region that sourced a replica cannot be deleted for 24 h while that replica exists: 'Replica cannot "
+        "be deleted because it has acted as a source region ... last 24 hours' (DynamoDB global tables guide).",
+    ),
+    "dynamodb.table.update": Delay(
+        40.0,
+        "UpdateTable on a global table member (replica add/remove, deletion protection, table class, "
+        "throughput): the table is UPDATING 31-47 s (ACK dynamodb-controller api-quirks DDB-TABLE-230, -267).",
+    ),
     "dynamodb.replication.lag": Delay(
         1.0,
         "Global tables replicate 'typically within a second' (DynamoDB global tables How it works).",

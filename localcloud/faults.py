@@ -63,3 +63,14 @@ class Faults:
                     if fault["count"] <= 0:
                         self._faults.remove(fault)
                 raise AWSError(fault["error_code"], fault["message"], fault["status"], fault["status"] < 500)
+
+    def blocks(self, service: str, region: str) -> bool:
+        """Whether the region is unreachable for the service: a certain fault on every call to it is active."""
+        with self._lock:
+            return any(
+                fault["region"] == region
+                and fault["service"] in (None, service)
+                and fault["operation"] is None
+                and fault["probability"] is None
+                for fault in self._faults
+            )

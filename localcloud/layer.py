@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .faults import Faults
 from .protocol import Call
 
 
@@ -43,6 +44,8 @@ class Request:
 
 
 Handler = Callable[[Request], Response]
+# The running local cloud's faults, for work done outside any request (set by LocalCloud).
+faults: Faults | None = None
 _handlers: dict[tuple[str, str], Handler] = {}
 _reset_hooks: list[Callable[[], None]] = []
 

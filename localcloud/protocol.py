@@ -16,7 +16,7 @@ _SIGNING_ALIASES = {"monitoring": "cloudwatch", "email": "ses", "states": "stepf
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_model(name: str):
     try:
         return botocore.session.get_session().get_service_model(name)
@@ -24,7 +24,7 @@ def service_model(name: str):
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rest_routes(name: str) -> list:
     model = service_model(name)
     routes = []

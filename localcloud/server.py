@@ -1,5 +1,6 @@
 """Running the local cloud: in a thread (tests), in the foreground, or detached (make up / make down)."""
 
+import contextlib
 import json
 import logging
 import os
@@ -78,9 +79,22 @@ def up(port: int, host: str, timeout: float = 30.0) -> int:
     log_file = state / f"localcloud-{port}.log"
     with open(os.devnull, "rb") as devnull, open(log_file, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "localcloud", "serve", "--port", str(port), "--host", host,
-             "--log-file", str(log_file)],
-            stdin=devnull, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "localcloud",
+                "serve",
+                "--port",
+                str(port),
+                "--host",
+                host,
+                "--log-file",
+                str(log_file),
+            ],
+            stdin=devnull,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             cwd=str(Path(__file__).resolve().parent.parent),
         )
     (state / f"localcloud-{port}.pid").write_text(str(proc.pid))
@@ -103,10 +117,8 @@ def down(port: int, host: str, timeout: float = 10.0) -> int:
         print(f"local cloud not running on port {port}")
         return 0
     pid = int(pid_file.read_text())
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.1)

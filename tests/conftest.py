@@ -131,31 +131,47 @@ class Ansible:
         self.collections_path = ensure_collection_link()
 
     def run(self, tasks, check=False, diff=False, extra_vars=None, expect_failure=False, region="us-east-1"):
-        import subprocess
         import sys
 
         import yaml
 
         defaults = dict(self.aws.module_defaults, region=region)
-        play = [{
-            "name": "Test",
-            "hosts": "localhost",
-            "connection": "local",
-            "gather_facts": False,
-            "module_defaults": {"group/activeactive.aws.aws": defaults},
-            "tasks": tasks,
-        }]
+        play = [
+            {
+                "name": "Test",
+                "hosts": "localhost",
+                "connection": "local",
+                "gather_facts": False,
+                "module_defaults": {"group/activeactive.aws.aws": defaults},
+                "tasks": tasks,
+            }
+        ]
         playbook = self.tmp_path / f"play-{uuid.uuid4().hex[:8]}.yml"
         playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook),
-               "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}"]
+        args = ["-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}"]
+        if extra_vars:
+            args += ["-e", json.dumps(extra_vars)]
+        report, returncode, stderr = self.playbook_report(str(playbook), args, check=check, diff=diff)
+        results = [task["hosts"].get("localhost", {}) for play in report["plays"] for task in play["tasks"]]
+        if (returncode != 0) != expect_failure:
+            raise AssertionError(
+                f"ansible-playbook exit {returncode} (expected {'failure' if expect_failure else 'success'}):\n"
+                + json.dumps(results, indent=2, default=str)[-6000:]
+                + stderr[-2000:]
+            )
+        return results
+
+    def playbook_report(self, playbook, args=(), check=False, diff=False, env=None):
+        """Run ansible-playbook with the JSON callback: (report, exit code, stderr)."""
+        import subprocess
+        import sys
+
+        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, *args]
         if check:
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        if extra_vars:
-            cmd += ["-e", json.dumps(extra_vars)]
-        env = dict(
+        full_env = dict(
             os.environ,
             ANSIBLE_COLLECTIONS_PATH=self.collections_path,
             ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
@@ -163,20 +179,14 @@ class Ansible:
             ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
             ANSIBLE_LOCALHOST_WARNING="0",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            **(env or {}),
         )
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=REPO, timeout=1200)
         try:
             report = json.loads(proc.stdout)
         except ValueError:
             raise AssertionError(f"ansible-playbook printed no JSON:\n{proc.stdout}\n{proc.stderr}") from None
-        results = [task["hosts"].get("localhost", {}) for play in report["plays"] for task in play["tasks"]]
-        failed = proc.returncode != 0
-        if failed != expect_failure:
-            raise AssertionError(
-                f"ansible-playbook exit {proc.returncode} (expected {'failure' if expect_failure else 'success'}):\n"
-                + json.dumps(results, indent=2, default=str)[-6000:] + proc.stderr[-2000:]
-            )
-        return results
+        return report, proc.returncode, proc.stderr
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ def _init(self, *args, **kwargs):
 def _activate(self) -> None:
     # moto turns 'active' on the first describe; AWS takes minutes.
     created = getattr(self, "localcloud_created", 0.0)
-    if self.state == "provisioning" and time.monotonic() - created >= delays.seconds("elbv2.load_balancer.provisioning"):
+    if self.state == "provisioning" and time.monotonic() - created >= delays.seconds(
+        "elbv2.load_balancer.provisioning"
+    ):
         self.state = "active"
 
 

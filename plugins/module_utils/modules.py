@@ -6,8 +6,10 @@
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.activeactive.aws.plugins.module_utils.common import ACTIVEACTIVE_AWS_COLLECTION_NAME
-from ansible_collections.activeactive.aws.plugins.module_utils.common import ACTIVEACTIVE_AWS_COLLECTION_VERSION
+from ansible_collections.activeactive.aws.plugins.module_utils.common import (
+    ACTIVEACTIVE_AWS_COLLECTION_NAME,
+    ACTIVEACTIVE_AWS_COLLECTION_VERSION,
+)
 
 
 class AnsibleActiveActiveModule(AnsibleAWSModule):
