@@ -60,7 +60,7 @@ pytest: venv collections
 molecule: venv collections
 	@LOCALCLOUD_PORT=$(TEST_LOCALCLOUD_PORT) LOCALCLOUD_TIME_SCALE=0.01 $(BIN)/python -m localcloud up
 	@trap 'LOCALCLOUD_PORT=$(TEST_LOCALCLOUD_PORT) $(BIN)/python -m localcloud down' EXIT; \
-	  cd extensions && LOCALCLOUD_PORT=$(TEST_LOCALCLOUD_PORT) ../$(BIN)/molecule test --all
+	  LOCALCLOUD_PORT=$(TEST_LOCALCLOUD_PORT) PATH=$(CURDIR)/$(BIN):$$PATH molecule test --all
 
 changelog: venv
 	$(BIN)/antsibull-changelog lint
