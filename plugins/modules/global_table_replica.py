@@ -659,11 +659,11 @@ class ReplicaManager:
         wait_table_active(
             self.region_client, self.name, self.deadline, f"table {self.name} in {self.region} to be ACTIVE"
         )
-        region_table, current = self.read_settings(home_table, desired["kms_master_key_id"])
-        plan = plan_changes(current, desired, False, base, self.name)
-        self.fail_on_problems(plan)
+        # The replica was created with the requested key and overrides; what is left is regional.
+        region_table, current = self.read_settings(home_table)
+        plan = plan_changes(current, dict(desired, kms_master_key_id=None), False, base, self.name)
         self.apply_regional(plan, region_table)
-        return created or plan_has_changes(plan), before, after
+        return created or has_regional_changes(plan), before, after
 
     def recreate(self, home_table, base, desired, before, after):
         if before["deletion_protection"] and desired["deletion_protection"] is not False:
