@@ -17,7 +17,7 @@ description:
   - Accelerator names are not unique in AWS. When more than one accelerator has O(name) the module fails and
     lists their ARNs.
 author:
-  - activeactive.aws contributors
+  - activeactive.aws contributors (!UNKNOWN)
 options:
   name:
     description:

@@ -23,7 +23,7 @@ description:
   - The Global Accelerator control plane is served from C(us-west-2) only, so the module always talks to
     C(us-west-2) whatever O(region) says. With O(endpoint_url) set the requests go there, signed for C(us-west-2).
 author:
-  - activeactive.aws contributors
+  - activeactive.aws contributors (!UNKNOWN)
 options:
   listener_arn:
     description:
