@@ -39,7 +39,7 @@ GA_REGION = "us-west-2"
 # Route 53 alias hosted zone of every accelerator DNS name.
 HOSTED_ZONE_ID = "Z2BJ6XQ5FK7U4H"
 
-RETRY_ERROR_CODES = ["TransactionInProgressException"]
+RETRY_ERROR_CODES = ["TransactionInProgressException", "ThrottlingException"]
 TEARDOWN_RETRY_ERROR_CODES = RETRY_ERROR_CODES + [
     "AssociatedListenerFoundException",
     "AssociatedEndpointGroupFoundException",

@@ -386,6 +386,9 @@ def delete(client, accelerator, cascade, check_mode, wait_timeout):
     if listeners:
         wait_for_deployed(client, arn, wait_timeout)
     if accelerator.get("Enabled"):
+        if not listeners and accelerator.get("Status") != "DEPLOYED":
+            # AWS refuses changes while an earlier one is being deployed.
+            wait_for_deployed(client, arn, wait_timeout)
         update_accelerator(client, arn, Enabled=False)
     # AWS deletes only a disabled accelerator whose last change has been deployed.
     if wait_for_deployed(client, arn, wait_timeout) is None:

@@ -310,3 +310,30 @@ def test_module_defaults_reach_amazon_aws_and_our_modules(ansible, localcloud):
     assert ("sts", "GetCallerIdentity", "us-east-1") in calls
     # The play says us-east-1; Global Accelerator is always asked in us-west-2.
     assert ("globalaccelerator", "ListAccelerators", "us-west-2") in calls
+
+
+@pytest.mark.localcloud_only
+def test_transient_errors_are_retried(ansible, aws, localcloud, unique_name):
+    localcloud.clear_requests()
+    for operation, code in (
+        ("ListAccelerators", "ThrottlingException"),
+        ("CreateAccelerator", "TransactionInProgressException"),
+        ("DeleteAccelerator", "AssociatedListenerFoundException"),
+        ("DeleteAccelerator", "AcceleratorNotDisabledException"),
+    ):
+        localcloud.add_fault(service="globalaccelerator", operation=operation, error_code=code, count=1)
+    try:
+        created, deleted = ansible.run(
+            [accelerator_task(unique_name, wait=False), accelerator_task(unique_name, state="absent")]
+        )
+    finally:
+        localcloud.clear_faults()
+    assert created["changed"] is True and deleted["changed"] is True
+    calls = [(r["operation"], r["error_code"]) for r in localcloud.requests() if r["service"] == "globalaccelerator"]
+    # Each failed once, then succeeded; the retried create made one accelerator, not two.
+    assert calls.count(("CreateAccelerator", "TransactionInProgressException")) == 1
+    assert calls.count(("CreateAccelerator", None)) == 1
+    assert calls.count(("DeleteAccelerator", "AssociatedListenerFoundException")) == 1
+    assert calls.count(("DeleteAccelerator", "AcceleratorNotDisabledException")) == 1
+    assert calls.count(("DeleteAccelerator", None)) == 1
+    assert accelerators_named(aws, unique_name) == []
