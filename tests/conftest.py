@@ -63,7 +63,9 @@ class AWS:
     def __init__(self, endpoint_url: str | None) -> None:
         self.endpoint_url = endpoint_url
         self.credentials = (
-            {} if endpoint_url is None else {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+            {}
+            if endpoint_url is None
+            else {"aws_access_key_id": "localcloud", "aws_secret_access_key": "localcloud-secret"}
         )
 
     def client(self, service: str, region: str = "us-east-1", **kwargs):
@@ -76,7 +78,7 @@ class AWS:
         """What tests pass to our and amazon.aws's modules to reach the same AWS."""
         if self.endpoint_url is None:
             return {}
-        return {"endpoint_url": self.endpoint_url, "access_key": "test", "secret_key": "test"}
+        return {"endpoint_url": self.endpoint_url, "access_key": "localcloud", "secret_key": "localcloud-secret"}
 
 
 @pytest.fixture
