@@ -33,13 +33,8 @@ options:
     type: str
     choices: [present, absent]
     default: present
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+notes:
+  - Supports check mode and diff mode (the package digest before and after).
 author:
   - activeactive.aws maintainers (@activeactive)
 """
