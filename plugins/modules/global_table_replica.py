@@ -155,29 +155,19 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-# One task for every region host: each host manages its own region. The home region's host manages the home
-# table's settings; the other hosts create their replicas, taking turns as DynamoDB requires.
-# inventory:
-#   all:
-#     hosts:
-#       us-east-1: {aws_region: us-east-1}
-#       eu-west-1: {aws_region: eu-west-1}
-#       ap-southeast-1: {aws_region: ap-southeast-1}
-- name: Replicate the sessions table to every region host
-  hosts: all
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Replica of sessions in this host's region
-      activeactive.aws.global_table_replica:
-        table: sessions
-        home_region: us-east-1
-        region: "{{ aws_region }}"
-        deletion_protection: true
-        point_in_time_recovery: true
-        tags:
-          Service: sessions
-          Region: "{{ aws_region }}"
+# Run over a region inventory (one host per region, with connection: local and aws_region set), so
+# each host manages its own region. The home region's host manages the home table's settings; the
+# other hosts create their replicas, taking turns as DynamoDB requires.
+- name: Replica of sessions in this host's region
+  activeactive.aws.global_table_replica:
+    table: sessions
+    home_region: us-east-1
+    region: "{{ aws_region }}"
+    deletion_protection: true
+    point_in_time_recovery: true
+    tags:
+      Service: sessions
+      Region: "{{ aws_region }}"
 
 - name: Add a replica in eu-west-1, encrypted with a customer managed key there
   activeactive.aws.global_table_replica:
