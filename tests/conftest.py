@@ -116,7 +116,11 @@ def ensure_collection_link() -> str:
     os.makedirs(link_dir, exist_ok=True)
     link = os.path.join(link_dir, "aws")
     if not os.path.islink(link):
-        os.symlink(os.path.join("..", "..", ".."), link)
+        try:
+            os.symlink(os.path.join("..", "..", ".."), link)
+        except FileExistsError:  # another pytest-xdist worker made it just now
+            if not os.path.islink(link):
+                raise
     return os.path.join(REPO, ".collections")
 
 
@@ -163,8 +167,12 @@ class Ansible:
             )
         return results
 
-    def playbook_report(self, playbook, args=(), check=False, diff=False, env=None):
-        """Run ansible-playbook with the JSON callback: (report, exit code, stderr)."""
+    def playbook_report(self, playbook, args=(), check=False, diff=False, env=None, timeout=1200):
+        """Run ansible-playbook with the JSON callback: (report, exit code, stderr).
+
+        ``args`` go on the command line after the playbook (inventory, extra vars, ``--forks`` ...), ``env`` on top
+        of the environment that points Ansible at this checkout.
+        """
         import subprocess
         import sys
 
@@ -183,7 +191,7 @@ class Ansible:
             ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
             **(env or {}),
         )
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=REPO, timeout=1200)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=REPO, timeout=timeout)
         try:
             report = json.loads(proc.stdout)
         except ValueError:

@@ -553,13 +553,7 @@ def plan_changes(current, desired, is_home, base, table_name=None, recreate_allo
 
 def plan_has_changes(plan):
     return bool(
-        plan["recreate"]
-        or plan["replica_update"]
-        or plan["table_class"] is not None
-        or plan["deletion_protection"] is not None
-        or plan["point_in_time_recovery"] is not None
-        or plan["tags_to_set"]
-        or plan["tags_to_unset"]
+        plan["recreate"] or plan["replica_update"] or plan["table_class"] is not None or has_regional_changes(plan)
     )
 
 
@@ -718,6 +712,17 @@ def update_table_in_turn(client, name, deadline, what, **params):
         ) from e
 
 
+def wait_for_table(client, name, is_done, deadline, what):
+    """Poll DescribeTable in the client's region until ``is_done(table or None)``; the last description.
+
+    Gives up at ``deadline`` (a ``time.monotonic()`` value) with an AnsibleDynamoDBError naming ``what``.
+    """
+    try:
+        return wait_for(lambda: describe_table(client, name), is_done, remaining(deadline), what)
+    except WaitTimeout as e:
+        raise AnsibleDynamoDBError(message=str(e)) from e
+
+
 def wait_replica_active(home_client, name, region, deadline, create_sent_at=None, grace=MISSING_ENTRY_GRACE):
     """Wait until ``region``'s entry in the home table's Replicas[] is ACTIVE; fail on a terminal status."""
 
@@ -733,15 +738,9 @@ def wait_replica_active(home_client, name, region, deadline, create_sent_at=None
             raise AnsibleDynamoDBError(message=f"Table {name} has no replica in region {region}")
         return state == "active"
 
-    try:
-        return wait_for(
-            lambda: describe_table(home_client, name),
-            done,
-            remaining(deadline),
-            f"the replica of table {name} in {region} to become ACTIVE",
-        )
-    except WaitTimeout as e:
-        raise AnsibleDynamoDBError(message=str(e)) from e
+    return wait_for_table(
+        home_client, name, done, deadline, f"the replica of table {name} in {region} to become ACTIVE"
+    )
 
 
 def wait_table_active(client, name, deadline, what):
@@ -752,17 +751,11 @@ def wait_table_active(client, name, deadline, what):
             return False
         return table.get("TableStatus") == ACTIVE
 
-    try:
-        return wait_for(lambda: describe_table(client, name), done, remaining(deadline), what)
-    except WaitTimeout as e:
-        raise AnsibleDynamoDBError(message=str(e)) from e
+    return wait_for_table(client, name, done, deadline, what)
 
 
 def wait_table_gone(client, name, deadline, what):
-    try:
-        return wait_for(lambda: describe_table(client, name), lambda t: t is None, remaining(deadline), what)
-    except WaitTimeout as e:
-        raise AnsibleDynamoDBError(message=str(e)) from e
+    return wait_for_table(client, name, lambda t: t is None, deadline, what)
 
 
 def wait_replica_gone(home_client, region_client, name, region, deadline):
@@ -774,15 +767,9 @@ def wait_replica_gone(home_client, region_client, name, region, deadline):
             return False
         return entry is None
 
-    try:
-        wait_for(
-            lambda: describe_table(home_client, name),
-            done,
-            remaining(deadline),
-            f"the replica of table {name} in {region} to leave the global table",
-        )
-    except WaitTimeout as e:
-        raise AnsibleDynamoDBError(message=str(e)) from e
+    wait_for_table(
+        home_client, name, done, deadline, f"the replica of table {name} in {region} to leave the global table"
+    )
     # Until the regional table is gone AWS refuses to add that region again.
     wait_table_gone(region_client, name, deadline, f"the table {name} in {region} to be deleted")
 

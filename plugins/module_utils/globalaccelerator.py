@@ -119,17 +119,70 @@ def ga_client(module):
 # ---------------------------------------------------------------------------------------------
 
 
-@GlobalAcceleratorErrorHandler.list_error_handler("list accelerators", [])
-@_retry
-def list_accelerators(client):
-    paginator = client.get_paginator("list_accelerators")
-    return paginator.paginate().build_full_result().get("Accelerators", [])
+def _resource_calls(noun, parent_arn_key=None):
+    """The list, describe, create, update and delete calls of one kind of resource (``noun``: ``"endpoint group"``).
+
+    They are the same for accelerators, listeners and endpoint groups but for the names:
+
+    * ``list_<noun>s(client, parent_arn)`` (no parent for accelerators): all pages; [] when the parent is gone;
+    * ``describe_<noun>(client, arn)``: None when the resource does not exist;
+    * ``create_<noun>(client, **request)`` and ``update_<noun>(client, arn, **changes)``: the resource;
+    * ``delete_<noun>(client, arn)``: True, or False when it was already gone; retried on the transient
+      teardown errors too.
+    """
+    snake = noun.replace(" ", "_")  # endpoint_group: the boto3 operations
+    field = noun.title().replace(" ", "")  # EndpointGroup: the response field
+    arn_key = field + "Arn"  # EndpointGroupArn: the request parameter
+
+    @GlobalAcceleratorErrorHandler.list_error_handler(f"list {noun}s", [])
+    @_retry
+    def list_resources(client, parent_arn=None):
+        request = {parent_arn_key: parent_arn} if parent_arn_key else {}
+        paginator = client.get_paginator(f"list_{snake}s")
+        return paginator.paginate(**request).build_full_result().get(field + "s", [])
+
+    @GlobalAcceleratorErrorHandler.list_error_handler(f"describe {noun}")
+    @_retry
+    def describe(client, arn):
+        return getattr(client, f"describe_{snake}")(**{arn_key: arn})[field]
+
+    @GlobalAcceleratorErrorHandler.common_error_handler(f"create {noun}")
+    @_retry
+    def create(client, **request):
+        return getattr(client, f"create_{snake}")(**request)[field]
+
+    @GlobalAcceleratorErrorHandler.common_error_handler(f"update {noun}")
+    @_retry
+    def update(client, arn, **changes):
+        return getattr(client, f"update_{snake}")(**{arn_key: arn}, **changes)[field]
+
+    @GlobalAcceleratorErrorHandler.deletion_error_handler(f"delete {noun}")
+    @_teardown_retry
+    def delete(client, arn):
+        getattr(client, f"delete_{snake}")(**{arn_key: arn})
+        return True
+
+    calls = {
+        f"list_{snake}s": list_resources,
+        f"describe_{snake}": describe,
+        f"create_{snake}": create,
+        f"update_{snake}": update,
+        f"delete_{snake}": delete,
+    }
+    for name, call in calls.items():
+        call.__name__ = call.__qualname__ = name
+    return tuple(calls.values())
 
 
-@GlobalAcceleratorErrorHandler.list_error_handler("describe accelerator")
-@_retry
-def describe_accelerator(client, accelerator_arn):
-    return client.describe_accelerator(AcceleratorArn=accelerator_arn)["Accelerator"]
+list_accelerators, describe_accelerator, create_accelerator, update_accelerator, delete_accelerator = _resource_calls(
+    "accelerator"
+)
+list_listeners, describe_listener, create_listener, update_listener, delete_listener = _resource_calls(
+    "listener", parent_arn_key="AcceleratorArn"
+)
+list_endpoint_groups, describe_endpoint_group, create_endpoint_group, update_endpoint_group, delete_endpoint_group = (
+    _resource_calls("endpoint group", parent_arn_key="ListenerArn")
+)
 
 
 @GlobalAcceleratorErrorHandler.list_error_handler("describe accelerator attributes")
@@ -145,29 +198,10 @@ def list_accelerator_tags(client, accelerator_arn):
     return boto3_tag_list_to_ansible_dict(tags)
 
 
-@GlobalAcceleratorErrorHandler.common_error_handler("create accelerator")
-@_retry
-def create_accelerator(client, **params):
-    return client.create_accelerator(**params)["Accelerator"]
-
-
-@GlobalAcceleratorErrorHandler.common_error_handler("update accelerator")
-@_retry
-def update_accelerator(client, accelerator_arn, **changes):
-    return client.update_accelerator(AcceleratorArn=accelerator_arn, **changes)["Accelerator"]
-
-
 @GlobalAcceleratorErrorHandler.common_error_handler("update accelerator attributes")
 @_retry
 def update_accelerator_attributes(client, accelerator_arn, **attributes):
     return client.update_accelerator_attributes(AcceleratorArn=accelerator_arn, **attributes)["AcceleratorAttributes"]
-
-
-@GlobalAcceleratorErrorHandler.deletion_error_handler("delete accelerator")
-@_teardown_retry
-def delete_accelerator(client, accelerator_arn):
-    client.delete_accelerator(AcceleratorArn=accelerator_arn)
-    return True
 
 
 @GlobalAcceleratorErrorHandler.common_error_handler("tag accelerator")
@@ -182,70 +216,6 @@ def tag_accelerator(client, accelerator_arn, tags):
 def untag_accelerator(client, accelerator_arn, tag_keys):
     if tag_keys:
         client.untag_resource(ResourceArn=accelerator_arn, TagKeys=list(tag_keys))
-
-
-@GlobalAcceleratorErrorHandler.list_error_handler("list listeners", [])
-@_retry
-def list_listeners(client, accelerator_arn):
-    paginator = client.get_paginator("list_listeners")
-    return paginator.paginate(AcceleratorArn=accelerator_arn).build_full_result().get("Listeners", [])
-
-
-@GlobalAcceleratorErrorHandler.list_error_handler("describe listener")
-@_retry
-def describe_listener(client, listener_arn):
-    return client.describe_listener(ListenerArn=listener_arn)["Listener"]
-
-
-@GlobalAcceleratorErrorHandler.common_error_handler("create listener")
-@_retry
-def create_listener(client, **params):
-    return client.create_listener(**params)["Listener"]
-
-
-@GlobalAcceleratorErrorHandler.common_error_handler("update listener")
-@_retry
-def update_listener(client, listener_arn, **changes):
-    return client.update_listener(ListenerArn=listener_arn, **changes)["Listener"]
-
-
-@GlobalAcceleratorErrorHandler.deletion_error_handler("delete listener")
-@_teardown_retry
-def delete_listener(client, listener_arn):
-    client.delete_listener(ListenerArn=listener_arn)
-    return True
-
-
-@GlobalAcceleratorErrorHandler.list_error_handler("list endpoint groups", [])
-@_retry
-def list_endpoint_groups(client, listener_arn):
-    paginator = client.get_paginator("list_endpoint_groups")
-    return paginator.paginate(ListenerArn=listener_arn).build_full_result().get("EndpointGroups", [])
-
-
-@GlobalAcceleratorErrorHandler.list_error_handler("describe endpoint group")
-@_retry
-def describe_endpoint_group(client, endpoint_group_arn):
-    return client.describe_endpoint_group(EndpointGroupArn=endpoint_group_arn)["EndpointGroup"]
-
-
-@GlobalAcceleratorErrorHandler.common_error_handler("create endpoint group")
-@_retry
-def create_endpoint_group(client, **params):
-    return client.create_endpoint_group(**params)["EndpointGroup"]
-
-
-@GlobalAcceleratorErrorHandler.common_error_handler("update endpoint group")
-@_retry
-def update_endpoint_group(client, endpoint_group_arn, **changes):
-    return client.update_endpoint_group(EndpointGroupArn=endpoint_group_arn, **changes)["EndpointGroup"]
-
-
-@GlobalAcceleratorErrorHandler.deletion_error_handler("delete endpoint group")
-@_teardown_retry
-def delete_endpoint_group(client, endpoint_group_arn):
-    client.delete_endpoint_group(EndpointGroupArn=endpoint_group_arn)
-    return True
 
 
 @GlobalAcceleratorErrorHandler.common_error_handler("add endpoints")
@@ -454,15 +424,20 @@ def validate_port_ranges(option, port_ranges, errors):
             errors.append(f"{option} must not overlap: {low_a}-{high_a} and {low_b}-{high_b} do")
 
 
-def validate_listener_params(params):
-    errors = []
+def validate_listener_reference(params, errors):
+    """Check the options that name a listener or its accelerator: ``accelerator`` and ``listener_arn``."""
     accelerator = params.get("accelerator")
     if accelerator is not None and not is_arn(accelerator):
         validate_name("accelerator", accelerator, errors)
     listener_arn = params.get("listener_arn")
     if listener_arn is not None and not LISTENER_ARN_PATTERN.match(listener_arn):
         errors.append(f"listener_arn must be a Global Accelerator listener ARN, got {listener_arn!r}")
-    if not listener_arn:
+
+
+def validate_listener_params(params):
+    errors = []
+    validate_listener_reference(params, errors)
+    if not params.get("listener_arn"):
         for option in ("accelerator", "protocol", "port_ranges"):
             if not params.get(option):
                 errors.append(f"{option} is required when listener_arn is not set")
@@ -473,13 +448,8 @@ def validate_listener_params(params):
 
 def validate_endpoint_group_params(params):
     errors = []
-    accelerator = params.get("accelerator")
-    if accelerator is not None and not is_arn(accelerator):
-        validate_name("accelerator", accelerator, errors)
-    listener_arn = params.get("listener_arn")
-    if listener_arn is not None and not LISTENER_ARN_PATTERN.match(listener_arn):
-        errors.append(f"listener_arn must be a Global Accelerator listener ARN, got {listener_arn!r}")
-    if not listener_arn and (accelerator is None or params.get("listener_port") is None):
+    validate_listener_reference(params, errors)
+    if not params.get("listener_arn") and (params.get("accelerator") is None or params.get("listener_port") is None):
         errors.append("either listener_arn, or accelerator and listener_port, are required")
     _check_int_range(errors, "listener_port", params.get("listener_port"), PORT_MIN, PORT_MAX)
     region = params.get("endpoint_group_region")

@@ -21,3 +21,13 @@ class AnsibleActiveActiveModule(AnsibleAWSModule):
             collection_name=ACTIVEACTIVE_AWS_COLLECTION_NAME,
             collection_version=ACTIVEACTIVE_AWS_COLLECTION_VERSION,
         )
+
+    def exit_with_resource(self, changed, key, before, after, present):
+        """Exit with ``changed``, the resource (``after``) as ``key`` when ``present``, and in diff mode
+        ``before`` and ``after`` as the diff."""
+        result = {"changed": changed}
+        if present:
+            result[key] = after
+        if self._diff:
+            result["diff"] = {"before": before, "after": after}
+        self.exit_json(**result)

@@ -78,21 +78,16 @@ options:
     type: bool
     default: false
   wait:
+    # type, default and wait_timeout: activeactive.aws.globalaccelerator.wait
     description:
       - Wait for the accelerator to be C(DEPLOYED) after a change.
       - Steps that AWS only accepts on a deployed accelerator (deleting it, a second flow log change) always wait.
-    type: bool
-    default: true
-  wait_timeout:
-    description:
-      - How many seconds to wait for the accelerator to be C(DEPLOYED).
-    type: int
-    default: 1800
 notes:
   - Tags can only be set on accelerators, not on listeners or endpoint groups.
   - Creates use an idempotency token derived from the request, so a create retried after a lost response
     does not make a second accelerator.
 extends_documentation_fragment:
+  - activeactive.aws.globalaccelerator.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
@@ -442,14 +437,9 @@ def main():
     except AnsibleGlobalAcceleratorError as e:
         module.fail_json_aws_error(e)
 
-    result = {"changed": changed}
     normalized_before = normalize_accelerator(**before) if before else {}
     normalized_after = normalize_accelerator(**after) if after else {}
-    if params["state"] == "present":
-        result["accelerator"] = normalized_after
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = {"before": normalized_before, "after": normalized_after}
-    module.exit_json(**result)
+    module.exit_with_resource(changed, "accelerator", normalized_before, normalized_after, params["state"] == "present")
 
 
 if __name__ == "__main__":

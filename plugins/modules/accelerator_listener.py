@@ -66,15 +66,8 @@ options:
     choices: ['present', 'absent']
     default: present
     type: str
-  wait:
-    description: Wait for the accelerator to be C(DEPLOYED) after a change.
-    type: bool
-    default: true
-  wait_timeout:
-    description: How many seconds to wait for the accelerator to be C(DEPLOYED).
-    type: int
-    default: 1800
 extends_documentation_fragment:
+  - activeactive.aws.globalaccelerator.wait
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -278,12 +271,7 @@ def main():
     normalized_after = normalize_listener(after)
     if state == "present" and normalized_after.get("accelerator_arn") is None:
         normalized_after["accelerator_arn"] = accelerator_arn
-    result = {"changed": changed}
-    if state == "present":
-        result["listener"] = normalized_after
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = {"before": normalized_before, "after": normalized_after}
-    module.exit_json(**result)
+    module.exit_with_resource(changed, "listener", normalized_before, normalized_after, state == "present")
 
 
 if __name__ == "__main__":

@@ -5,19 +5,15 @@ by three region hosts of one play running in parallel, each managing its own reg
 """
 
 import json
-import os
-import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
 
 pytestmark = pytest.mark.integration
 
-REPO = str(Path(__file__).resolve().parents[2])
 HOME = "us-east-1"
 REGIONS = [HOME, "eu-west-1", "ap-southeast-1"]
 MODULE = "activeactive.aws.global_table_replica"
@@ -54,39 +50,16 @@ def run_region_hosts(ansible, tasks, regions=REGIONS, check=False, diff=False, e
     playbook = ansible.tmp_path / f"play-{stem}.yml"
     inventory_file.write_text(yaml.safe_dump(inventory))
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    cmd = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        str(playbook),
-        "-i",
-        str(inventory_file),
-        "--forks",
-        str(len(regions)),
-    ]
-    if check:
-        cmd.append("--check")
-    if diff:
-        cmd.append("--diff")
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=ansible.collections_path,
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-        ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-        ANSIBLE_LOCALHOST_WARNING="0",
-    )
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
-    try:
-        report = json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError(f"ansible-playbook printed no JSON:\n{proc.stdout}\n{proc.stderr}") from None
+    args = ["-i", str(inventory_file), "--forks", str(len(regions))]
+    report, returncode, _stderr = ansible.playbook_report(str(playbook), args, check=check, diff=diff, timeout=900)
     results = {region: [] for region in regions}
     for played in report["plays"]:
         for task in played["tasks"]:
             for host, result in task["hosts"].items():
                 results[host].append(result)
-    if (proc.returncode != 0) != expect_failure:
+    if (returncode != 0) != expect_failure:
         raise AssertionError(
-            f"ansible-playbook exit {proc.returncode}:\n" + json.dumps(results, indent=2, default=str)[-8000:]
+            f"ansible-playbook exit {returncode}:\n" + json.dumps(results, indent=2, default=str)[-8000:]
         )
     return results
 

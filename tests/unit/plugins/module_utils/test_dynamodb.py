@@ -1,29 +1,12 @@
 """Unit tests (no network) for plugins/module_utils/dynamodb.py: validation, replica status, settings plans."""
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
 from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[4]
+from ansible_collections.activeactive.aws.plugins.module_utils import dynamodb as ddb
 
-
-def _collections_path() -> str:
-    """Make `ansible_collections.activeactive.aws` importable from this checkout (as `make collections` does)."""
-    link = REPO / ".collections" / "ansible_collections" / "activeactive" / "aws"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.is_symlink():
-        os.symlink(os.path.join("..", "..", ".."), link)
-    return str(REPO / ".collections")
-
-
-if _collections_path() not in sys.path:
-    sys.path.insert(0, _collections_path())
-
-from ansible_collections.activeactive.aws.plugins.module_utils import dynamodb as ddb  # noqa: E402
-from ansible_collections.activeactive.aws.plugins.module_utils import waiting  # noqa: E402
+# No test here sleeps for real (no_sleep: tests/unit/conftest.py).
+pytestmark = pytest.mark.usefixtures("no_sleep")
 
 PARTITIONS = {
     "aws": {"us-east-1", "eu-west-1", "ap-southeast-1"},
@@ -507,14 +490,6 @@ class TestCreate:
 # --------------------------------------------------------------------------------------------------------
 # Orchestration helpers with fake clients (no network, no real sleeps)
 # --------------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    slept = []
-    monkeypatch.setattr(waiting.time, "sleep", slept.append)
-    monkeypatch.setattr("ansible_collections.amazon.aws.plugins.module_utils.cloud.time.sleep", slept.append)
-    return slept
 
 
 class FakeDynamoDB:

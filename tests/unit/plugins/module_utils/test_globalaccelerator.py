@@ -1,31 +1,11 @@
 """Unit tests (no network) of the Global Accelerator comparison, planning and validation logic."""
 
-import os
-import sys
 from unittest.mock import MagicMock
 
+import botocore.exceptions
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-
-
-def _collection_path():
-    """Make `ansible_collections.activeactive.aws` importable from this checkout (as `make collections` does)."""
-    link_dir = os.path.join(REPO, ".collections", "ansible_collections", "activeactive")
-    os.makedirs(link_dir, exist_ok=True)
-    link = os.path.join(link_dir, "aws")
-    if not os.path.islink(link) and not os.path.exists(link):
-        os.symlink(os.path.join("..", "..", ".."), link)
-    path = os.path.join(REPO, ".collections")
-    if path not in sys.path:
-        sys.path.insert(0, path)
-
-
-_collection_path()
-
-import botocore.exceptions  # noqa: E402
-
-from ansible_collections.activeactive.aws.plugins.module_utils import globalaccelerator as ga  # noqa: E402
+from ansible_collections.activeactive.aws.plugins.module_utils import globalaccelerator as ga
 
 ACC = "arn:aws:globalaccelerator::123456789012:accelerator/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab"
 LISTENER = ACC + "/listener/abcdef01"
@@ -591,14 +571,6 @@ class TestValidation:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def no_sleep(monkeypatch):
-    import ansible_collections.amazon.aws.plugins.module_utils.cloud as cloud
-
-    monkeypatch.setattr(cloud.time, "sleep", lambda _seconds: None)
-    monkeypatch.setattr("ansible_collections.activeactive.aws.plugins.module_utils.waiting.time.sleep", lambda _s: None)
-
-
 class TestWrappers:
     def test_missing_is_none(self):
         client = MagicMock()
@@ -634,6 +606,35 @@ class TestWrappers:
         client = MagicMock()
         client.delete_accelerator.side_effect = client_error("AcceleratorNotFoundException")
         assert ga.delete_accelerator(client, ACC) is False
+
+    def test_listener_and_endpoint_group_calls_name_their_own_resource(self):
+        client = MagicMock()
+        pages = client.get_paginator.return_value.paginate.return_value.build_full_result
+        pages.return_value = {"EndpointGroups": [{"EndpointGroupArn": GROUP}]}
+        assert ga.list_endpoint_groups(client, LISTENER) == [{"EndpointGroupArn": GROUP}]
+        client.get_paginator.assert_called_with("list_endpoint_groups")
+        client.get_paginator.return_value.paginate.assert_called_with(ListenerArn=LISTENER)
+        client.describe_listener.return_value = {"Listener": {"ListenerArn": LISTENER}}
+        assert ga.describe_listener(client, LISTENER) == {"ListenerArn": LISTENER}
+        client.describe_listener.assert_called_once_with(ListenerArn=LISTENER)
+        client.create_listener.return_value = {"Listener": {"ListenerArn": LISTENER}}
+        assert ga.create_listener(client, AcceleratorArn=ACC, Protocol="TCP") == {"ListenerArn": LISTENER}
+        client.create_listener.assert_called_once_with(AcceleratorArn=ACC, Protocol="TCP")
+        client.update_endpoint_group.return_value = {"EndpointGroup": {"EndpointGroupArn": GROUP}}
+        assert ga.update_endpoint_group(client, GROUP, TrafficDialPercentage=0.0) == {"EndpointGroupArn": GROUP}
+        client.update_endpoint_group.assert_called_once_with(EndpointGroupArn=GROUP, TrafficDialPercentage=0.0)
+        assert ga.delete_endpoint_group(client, GROUP) is True
+        client.delete_endpoint_group.assert_called_once_with(EndpointGroupArn=GROUP)
+        client.describe_endpoint_group.side_effect = client_error("EndpointGroupNotFoundException")
+        assert ga.describe_endpoint_group(client, GROUP) is None
+        client.describe_listener.side_effect = client_error("InvalidArgumentException")
+        with pytest.raises(ga.AnsibleGlobalAcceleratorError) as e:
+            ga.describe_listener(client, LISTENER)
+        assert e.value.message == "Failed to describe listener"
+        assert [ga.list_listeners.__name__, ga.delete_endpoint_group.__name__] == [
+            "list_listeners",
+            "delete_endpoint_group",
+        ]
 
     def test_wait_for_deployed(self, no_sleep):
         client = MagicMock()

@@ -1,21 +1,8 @@
 """Unit tests (no network) of the decisions the accelerator* modules make, with a mocked boto3 client."""
 
-# ruff: noqa: E402  (the collection path is set up before importing it)
-
-import os
-import sys
 from unittest.mock import MagicMock, call
 
 import pytest
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-_COLLECTIONS = os.path.join(REPO, ".collections")
-_LINK = os.path.join(_COLLECTIONS, "ansible_collections", "activeactive", "aws")
-if not os.path.lexists(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(os.path.join("..", "..", ".."), _LINK)
-if _COLLECTIONS not in sys.path:
-    sys.path.insert(0, _COLLECTIONS)
 
 from ansible_collections.activeactive.aws.plugins.module_utils import globalaccelerator as ga
 from ansible_collections.activeactive.aws.plugins.modules import (

@@ -1,24 +1,6 @@
 """Unit tests (no network) for global_table_info: every region read in its own region, and put together."""
 
-import os
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[4]
-
-
-def _collections_path() -> str:
-    link = REPO / ".collections" / "ansible_collections" / "activeactive" / "aws"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.is_symlink():
-        os.symlink(os.path.join("..", "..", ".."), link)
-    return str(REPO / ".collections")
-
-
-if _collections_path() not in sys.path:
-    sys.path.insert(0, _collections_path())
-
-from ansible_collections.activeactive.aws.plugins.modules import global_table_info as gti  # noqa: E402
+from ansible_collections.activeactive.aws.plugins.modules import global_table_info as gti
 
 NAME = "sessions"
 

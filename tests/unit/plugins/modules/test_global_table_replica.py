@@ -4,29 +4,12 @@ The module's AWS helpers are replaced by a small fake world (tables per region, 
 the tests check what the module would send, and that refusals come before any change.
 """
 
-import os
-import sys
 from copy import deepcopy
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[4]
-
-
-def _collections_path() -> str:
-    link = REPO / ".collections" / "ansible_collections" / "activeactive" / "aws"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.is_symlink():
-        os.symlink(os.path.join("..", "..", ".."), link)
-    return str(REPO / ".collections")
-
-
-if _collections_path() not in sys.path:
-    sys.path.insert(0, _collections_path())
-
-from ansible_collections.activeactive.aws.plugins.module_utils.dynamodb import AnsibleDynamoDBError  # noqa: E402
-from ansible_collections.activeactive.aws.plugins.modules import global_table_replica as gtr  # noqa: E402
+from ansible_collections.activeactive.aws.plugins.module_utils.dynamodb import AnsibleDynamoDBError
+from ansible_collections.activeactive.aws.plugins.modules import global_table_replica as gtr
 
 HOME = "us-east-1"
 NAME = "sessions"
