@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -21,7 +22,8 @@ def write_inventory(tmp_path, hosts: dict, app_name="aa-site-test") -> str:
     group_vars = tmp_path / "group_vars"
     group_vars.mkdir(exist_ok=True)
     local_vars = Path(REPO, "inventories", "local", "group_vars", "all.yml").read_text()
-    (group_vars / "all.yml").write_text(local_vars + f"activeactive_app_name: {app_name}\n")
+    local_vars = re.sub(r"(?m)^activeactive_app_name: .*$", f"activeactive_app_name: {app_name}", local_vars)
+    (group_vars / "all.yml").write_text(local_vars)
     return str(path)
 
 
