@@ -73,3 +73,9 @@ lock:
 
 clean: down
 	rm -rf $(VENV) .collections .localcloud .tmp build
+
+# Converge site.yml on a fresh local cloud and compare with the critical path of AWS waits (bench/README.md).
+# BENCH_TIME_SCALE=0.05 for a quick run, BENCH_INVENTORY=bench/inventories/six for six regions.
+.PHONY: bench
+bench: venv collections
+	$(BIN)/python bench/run.py $(if $(BENCH_TIME_SCALE),--time-scale $(BENCH_TIME_SCALE)) $(if $(BENCH_INVENTORY),--inventory $(BENCH_INVENTORY))
