@@ -8,7 +8,6 @@ LOCALCLOUD_PORT ?= 4566
 TEST_LOCALCLOUD_PORT ?= 4599
 LOCALCLOUD_TIME_SCALE ?= 0.05
 PYTEST_WORKERS ?= 2
-export LOCALCLOUD_TIME_SCALE
 
 .PHONY: help venv collections up down demo test lint ruff ansible-lint sanity pytest molecule changelog lock clean
 
@@ -32,7 +31,7 @@ collections: .collections/ansible_collections/activeactive/aws
 	@ln -sfn ../../.. $@
 
 up: venv
-	@LOCALCLOUD_PORT=$(LOCALCLOUD_PORT) $(BIN)/python -m localcloud up
+	@LOCALCLOUD_PORT=$(LOCALCLOUD_PORT) LOCALCLOUD_TIME_SCALE=$(LOCALCLOUD_TIME_SCALE) $(BIN)/python -m localcloud up
 
 down: venv
 	@LOCALCLOUD_PORT=$(LOCALCLOUD_PORT) $(BIN)/python -m localcloud down

@@ -49,7 +49,8 @@ def localcloud():
     """A private local cloud on a free port, running in this test process."""
     if REAL_AWS:
         pytest.skip("runs only against the local cloud")
-    os.environ.setdefault("LOCALCLOUD_TIME_SCALE", TEST_TIME_SCALE)
+    # Tests assume their own scale, whatever a developer's shell or make exported for `make up`.
+    os.environ["LOCALCLOUD_TIME_SCALE"] = os.environ.get("LOCALCLOUD_TEST_TIME_SCALE", TEST_TIME_SCALE)
     from localcloud.server import ThreadedLocalCloud
 
     server = ThreadedLocalCloud().start()

@@ -138,7 +138,10 @@ def test_alb_is_provisioning_then_active(aws):
     started = time.monotonic()
     arn = elb.create_load_balancer(Name="timed", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
     assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"] == "provisioning"
-    elb.get_waiter("load_balancer_available").wait(LoadBalancerArns=[arn], WaiterConfig={"Delay": 0.2})
+    attempts = int(delays.seconds("elbv2.load_balancer.provisioning") / 0.2) + 50
+    elb.get_waiter("load_balancer_available").wait(
+        LoadBalancerArns=[arn], WaiterConfig={"Delay": 0.2, "MaxAttempts": attempts}
+    )
     assert time.monotonic() - started >= delays.seconds("elbv2.load_balancer.provisioning")
 
 
