@@ -20,6 +20,7 @@ from . import (
     layer,
     services,  # noqa: F401  (registers the layer's handlers)
 )
+from .dataplane import supervisor
 from .errors import AWSError
 from .faults import FaultError, Faults
 from .protocol import Call, error_code_of, error_response, identify
@@ -41,6 +42,7 @@ class LocalCloud:
         with self._reset_lock:
             moto_api_backend.reset()
             layer.reset()
+            supervisor.reset()
             self.faults.clear()
             self.requests.clear()
 

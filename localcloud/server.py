@@ -16,6 +16,7 @@ from pathlib import Path
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import LocalCloud
+from .dataplane import supervisor
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -35,9 +36,11 @@ class ThreadedLocalCloud:
 
     def start(self) -> "ThreadedLocalCloud":
         self._thread.start()
+        supervisor.start(self.endpoint_url)
         return self
 
     def stop(self) -> None:
+        supervisor.stop()
         self._server.shutdown()
         self._server.server_close()
 
@@ -51,7 +54,11 @@ def serve(port: int, host: str, log_file: str | None) -> None:
     server = make_server(host, port, LocalCloud(), threaded=True, request_handler=_QuietHandler)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     logging.getLogger("localcloud").info("serving on http://%s:%s", host, port)
-    server.serve_forever()
+    supervisor.start(f"http://{host}:{port}")
+    try:
+        server.serve_forever()
+    finally:
+        supervisor.stop()
 
 
 def health(endpoint_url: str, timeout: float = 1.0) -> dict | None:

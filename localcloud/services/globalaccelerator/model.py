@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from ... import delays
+from ...dataplane import addresses
 from ...errors import AWSError
 from .params import invalid
 
@@ -163,31 +164,6 @@ def _find(resources: dict, arn, well_formed, not_found: str, what: str):
     return resources[arn]
 
 
-class LoopbackAddresses:
-    """Static IPv4 addresses from 127.0.1.1-127.0.254.254: unique per accelerator, never 127.0.0.1."""
-
-    _SIZE = 254 * 254
-
-    def __init__(self) -> None:
-        self._in_use: set[str] = set()
-        self._cursor = 0
-
-    def allocate(self, count: int) -> list[str]:
-        chosen = []
-        for _ in range(self._SIZE):
-            address = f"127.0.{1 + self._cursor // 254}.{1 + self._cursor % 254}"
-            self._cursor = (self._cursor + 1) % self._SIZE
-            if address not in self._in_use:
-                chosen.append(address)
-                if len(chosen) == count:
-                    self._in_use.update(chosen)
-                    return chosen
-        raise AWSError("InternalServiceErrorException", "The local cloud ran out of loopback addresses.", 500, False)
-
-    def release(self, addresses: list[str]) -> None:
-        self._in_use.difference_update(addresses)
-
-
 class World:
     """Everything the service holds; replaced wholesale on reset."""
 
@@ -196,7 +172,7 @@ class World:
 
     def clear(self) -> None:
         self.accounts: dict[str, Account] = {}
-        self.addresses = LoopbackAddresses()
+        self.addresses = addresses.Pool("accelerator")
         self._seq = itertools.count()
 
     def account(self, account_id: str) -> Account:
