@@ -676,11 +676,19 @@ def write_capacity_problem(base, table_target_found, gsis_without_target):
 # Orchestration helpers: take clients and plain values, wait with wait_for (never fixed sleeps)
 # ---------------------------------------------------------------------------------------------------------
 
-_BUSY = object()
 
 
 def remaining(deadline):
     return max(0.0, deadline - time.monotonic())
+
+
+def table_is_changing(table):
+    """True while the table or one of its replicas has a change in flight (AWS then refuses UpdateTable)."""
+    if table is None:
+        return False
+    if table.get("TableStatus") != ACTIVE:
+        return True
+    return any(replica.get("ReplicaStatus") in PENDING_STATUSES for replica in table.get("Replicas", []))
 
 
 def update_table_in_turn(client, name, deadline, what, **params):
@@ -688,28 +696,47 @@ def update_table_in_turn(client, name, deadline, what, **params):
 
     AWS takes one replica create/delete at a time and refuses any other UpdateTable while one is in flight
     (ResourceInUseException, or LimitExceededException "... simultaneously"). Hosts of one play that each
-    manage their own region therefore take turns here instead of failing.
+    manage their own region therefore take turns here instead of failing: after a refusal, DescribeTable
+    is polled (a read, cheap and not rate-limited like UpdateTable) until the table is free, and only then
+    is UpdateTable sent again. When the table already looks free but AWS still refuses (its view lags),
+    the next try backs off.
     """
-    last_error = []
-
-    def attempt():
+    refusals_while_free = 0
+    while True:
         try:
             return update_table(client, name, **params)
         except AnsibleDynamoDBError as e:
             code, message = error_code_and_message(e)
-            if is_busy_error(code, message):
-                last_error[:] = [e]
-                return _BUSY
-            raise
+            if not is_busy_error(code, message):
+                raise
+            refused = e
+        try:
+            waits = []
 
-    try:
-        return wait_for(attempt, lambda r: r is not _BUSY, remaining(deadline), f"a turn to {what}", first_delay=1.0)
-    except WaitTimeout as e:
-        cause = last_error[0] if last_error else None
-        raise AnsibleDynamoDBError(
-            message=f"{e}: another change to table {name} was still in flight",
-            exception=cause.exception if cause is not None else None,
-        ) from e
+            def free(table):
+                waits.append(table)
+                return not table_is_changing(table)
+
+            wait_for(
+                lambda: describe_table(client, name),
+                free,
+                remaining(deadline),
+                f"a turn to {what}",
+                first_delay=1.0,
+                max_delay=5.0,
+            )
+            if len(waits) == 1:  # free at first look, yet refused: AWS's view lags, so back off
+                refusals_while_free += 1
+                time.sleep(min(2.0**refusals_while_free, 15.0, remaining(deadline)))
+            else:
+                refusals_while_free = 0
+        except WaitTimeout:
+            pass
+        if remaining(deadline) <= 0:
+            raise AnsibleDynamoDBError(
+                message=f"Timed out waiting for a turn to {what}: another change to table {name} was still in flight",
+                exception=refused.exception,
+            )
 
 
 def wait_for_table(client, name, is_done, deadline, what):

@@ -525,7 +525,8 @@ class TestTakingTurns:
                 client_error("ResourceInUseException", "Attempt to change a resource which is still in use"),
                 client_error("LimitExceededException", "... can be created, updated, or deleted simultaneously"),
                 {"TableStatus": "UPDATING"},
-            ]
+            ],
+            describes=[table_with()],
         )
         result = ddb.update_table_in_turn(
             client, "sessions", far(), "create", ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]
@@ -533,6 +534,21 @@ class TestTakingTurns:
         assert result == {"TableStatus": "UPDATING"}
         assert len(client.update_calls) == 3
         assert len(no_sleep) == 2
+
+    def test_reads_until_the_table_is_free_before_asking_again(self, no_sleep):
+        creating = {"RegionName": "eu-west-1", "ReplicaStatus": "CREATING"}
+        active = {"RegionName": "eu-west-1", "ReplicaStatus": "ACTIVE"}
+        client = FakeDynamoDB(
+            updates=[
+                client_error("LimitExceededException", "... can be created, updated, or deleted simultaneously"),
+                {"TableStatus": "UPDATING"},
+            ],
+            describes=[table_with(creating), table_with(creating), table_with(creating), table_with(active)],
+        )
+        ddb.update_table_in_turn(client, "sessions", far(), "create", ReplicaUpdates=[{"Create": {"RegionName": "x"}}])
+        assert len(client.update_calls) == 2
+        assert len(client.describes) == 1
+        assert len(no_sleep) == 3
 
     def test_other_errors_are_not_retried(self):
         client = FakeDynamoDB(updates=[client_error("ValidationException", ddb.WRITE_CAPACITY_MESSAGE)])
@@ -542,7 +558,7 @@ class TestTakingTurns:
         assert len(client.update_calls) == 1
 
     def test_gives_up_at_the_deadline(self):
-        client = FakeDynamoDB(updates=[client_error("ResourceInUseException", "in use")] * 3)
+        client = FakeDynamoDB(updates=[client_error("ResourceInUseException", "in use")] * 3, describes=[table_with()])
         with pytest.raises(ddb.AnsibleDynamoDBError) as raised:
             ddb.update_table_in_turn(client, "sessions", ddb.time.monotonic(), "create", ReplicaUpdates=[])
         assert "still in flight" in str(raised.value)
