@@ -16,6 +16,7 @@ The orchestration helpers in between (``update_table_in_turn``, ``wait_replica_a
 and plain values, never the module.
 """
 
+import contextlib
 import re
 import time
 from copy import deepcopy
@@ -677,7 +678,6 @@ def write_capacity_problem(base, table_target_found, gsis_without_target):
 # ---------------------------------------------------------------------------------------------------------
 
 
-
 def remaining(deadline):
     return max(0.0, deadline - time.monotonic())
 
@@ -689,6 +689,19 @@ def table_is_changing(table):
     if table.get("TableStatus") != ACTIVE:
         return True
     return any(replica.get("ReplicaStatus") in PENDING_STATUSES for replica in table.get("Replicas", []))
+
+
+def _wait_until_free(client, name, deadline, what):
+    """Poll DescribeTable until no change is in flight (or the deadline); how many descriptions it took."""
+    looks = []
+
+    def free(table):
+        looks.append(table)
+        return not table_is_changing(table)
+
+    with contextlib.suppress(WaitTimeout):
+        wait_for(lambda: describe_table(client, name), free, remaining(deadline), f"a turn to {what}", 1.0, 5.0)
+    return len(looks)
 
 
 def update_table_in_turn(client, name, deadline, what, **params):
@@ -710,28 +723,12 @@ def update_table_in_turn(client, name, deadline, what, **params):
             if not is_busy_error(code, message):
                 raise
             refused = e
-        try:
-            waits = []
-
-            def free(table):
-                waits.append(table)
-                return not table_is_changing(table)
-
-            wait_for(
-                lambda: describe_table(client, name),
-                free,
-                remaining(deadline),
-                f"a turn to {what}",
-                first_delay=1.0,
-                max_delay=5.0,
-            )
-            if len(waits) == 1:  # free at first look, yet refused: AWS's view lags, so back off
-                refusals_while_free += 1
-                time.sleep(min(2.0**refusals_while_free, 15.0, remaining(deadline)))
-            else:
-                refusals_while_free = 0
-        except WaitTimeout:
-            pass
+        looks = _wait_until_free(client, name, deadline, what)
+        if looks == 1:  # free at first look, yet refused: AWS's view lags, so back off
+            refusals_while_free += 1
+            time.sleep(min(2.0**refusals_while_free, 15.0, remaining(deadline)))
+        else:
+            refusals_while_free = 0
         if remaining(deadline) <= 0:
             raise AnsibleDynamoDBError(
                 message=f"Timed out waiting for a turn to {what}: another change to table {name} was still in flight",
