@@ -20,6 +20,7 @@ from . import (
     layer,
     services,  # noqa: F401  (registers the layer's handlers)
 )
+from .dataplane import accelerators as accelerator_dataplane
 from .dataplane import supervisor
 from .errors import AWSError
 from .faults import FaultError, Faults
@@ -129,6 +130,10 @@ class LocalCloud:
                 return _json({"reset": True})
             if route == "delays" and method == "GET":
                 return _json(delays.describe())
+            if route == "client-locations" and method == "GET":
+                return _json(accelerator_dataplane.client_locations.describe())
+            if route == "client-locations" and method == "PUT":
+                return _json(accelerator_dataplane.client_locations.replace(json.loads(body or b"{}")))
         except (ValueError, FaultError) as exc:
             return _json({"error": str(exc)}, 400)
         return _json({"error": f"no control route {method} {request.path}"}, 404)
