@@ -68,7 +68,10 @@ class LocalCloud:
             if handler is None:
                 response = forward()
             else:
-                response = handler(layer.Request(call, _account_id(headers), headers, body, forward))
+                request_for_layer = layer.Request(
+                    call, _account_id(headers), headers, body, forward, request.path, request.query_string.decode()
+                )
+                response = handler(request_for_layer)
             status, out_headers, payload = response.status, response.headers, response.body
         except AWSError as error:
             status, out_headers, payload = error_response(call, error)

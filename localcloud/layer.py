@@ -33,6 +33,8 @@ class Request:
     headers: dict
     body: bytes
     forward: Callable[[], Response]
+    path: str = ""  # the URL path, percent-decoded (REST protocols carry parameters in it)
+    query: str = ""  # the raw query string
 
     @property
     def params(self) -> dict:

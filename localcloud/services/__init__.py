@@ -1,3 +1,3 @@
 """Our layer's service handlers; importing this package registers them."""
 
-from . import dynamodb, elbv2, globalaccelerator  # noqa: F401
+from . import awslambda, dynamodb, elbv2, globalaccelerator  # noqa: F401

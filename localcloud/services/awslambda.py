@@ -1,0 +1,42 @@
+"""Lambda's Invoke API, answered by the data plane's Lambda runtime (moto's Invoke needs Docker).
+
+Everything else about Lambda (CreateFunction, UpdateFunctionCode, versions, aliases, ...) stays moto's.
+"""
+
+import base64
+from urllib.parse import parse_qs, unquote
+
+from .. import layer
+from ..dataplane.lambdas import runtime
+from ..errors import AWSError
+
+_PREFIX = "/2015-03-31/functions/"
+_SUFFIX = "/invocations"
+
+
+@layer.handles("lambda", "Invoke")
+def invoke(request: layer.Request) -> layer.Response:
+    path = request.path.rstrip("/")
+    if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
+        raise AWSError("InvalidParameterValueException", f"Cannot read the function name from {request.path}.")
+    function = unquote(path[len(_PREFIX) : -len(_SUFFIX)])
+    qualifier = parse_qs(request.query).get("Qualifier", [None])[0]
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    invocation_type = headers.get("x-amz-invocation-type") or "RequestResponse"
+    result = runtime.invoke(
+        request.account_id,
+        request.region,
+        function,
+        request.body,
+        qualifier,
+        invocation_type=invocation_type,
+        client_context=headers.get("x-amz-client-context"),
+    )
+    out = {"Content-Type": "application/json", "x-amzn-RequestId": result.request_id}
+    if invocation_type == "RequestResponse":
+        out["X-Amz-Executed-Version"] = result.executed_version
+        if result.function_error:
+            out["X-Amz-Function-Error"] = result.function_error
+        if headers.get("x-amz-log-type") == "Tail":
+            out["X-Amz-Log-Result"] = base64.b64encode(result.log_result.encode()).decode()
+    return layer.Response(result.status_code, out, result.payload)
