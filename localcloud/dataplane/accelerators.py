@@ -295,6 +295,10 @@ class AcceleratorDataPlane:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
 
+    def route(self, address: tuple[str, int]) -> Route | None:
+        """What a new connection to (static IP, port) is routed by, as of the last reconcile."""
+        return self._routes.get(address)
+
     def listening(self) -> list[tuple[str, int]]:
         with self._lock:
             return sorted(self._listening)
