@@ -6,6 +6,7 @@ import botocore.session
 from moto.ec2.models import ec2_backends
 from moto.elbv2.models import elbv2_backends
 
+from ...dataplane import load_balancers
 from .model import Endpoint
 from .params import invalid
 
@@ -45,7 +46,13 @@ def health_state(account_id: str, region: str, endpoint: Endpoint) -> str:
 
 
 def _load_balancer_health(account_id: str, region: str, arn: str) -> str:
-    """Healthy when every target group behind the load balancer has a healthy target (ELB's rule for GA)."""
+    """ELB's rule for GA: healthy when each target group behind the load balancer has a healthy target.
+
+    A target whose group has health checks disabled ('unavailable') is not healthy; a region in an outage is
+    UNHEALTHY; an ALB still provisioning, or groups with no healthy target but one still in 'initial', INITIAL.
+    """
+    if load_balancers.blocked(region):
+        return "UNHEALTHY"
     backend = elbv2_backends[account_id][region]
     load_balancer = backend.load_balancers.get(arn)
     if load_balancer is None:
@@ -53,10 +60,11 @@ def _load_balancer_health(account_id: str, region: str, arn: str) -> str:
     load_balancer.activate()
     if load_balancer.state != "active":
         return "INITIAL"
-    # Copies: moto's dicts may change under another request's thread.
-    target_groups = [group for group in list(backend.target_groups.values()) if arn in group.load_balancer_arns]
-    healthy = bool(target_groups) and all(
-        any(status.status == "healthy" for status in backend.describe_target_health(group.arn, []))
-        for group in target_groups
-    )
-    return "HEALTHY" if healthy else "UNHEALTHY"
+    states = []
+    for group_arn in load_balancers.target_groups_of(load_balancer):
+        if group_arn not in backend.target_groups:
+            return "UNHEALTHY"
+        states.append({status.status for status in backend.describe_target_health(group_arn, [])})
+    if not states or any("healthy" not in group and "initial" not in group for group in states):
+        return "UNHEALTHY"
+    return "HEALTHY" if all("healthy" in group for group in states) else "INITIAL"
