@@ -538,3 +538,24 @@ def test_idle_workers_are_reaped_and_reset_kills_them(lam, create_function, loca
     assert lambdas.runtime.worker_count() == 1
     localcloud.reset()
     assert lambdas.runtime.worker_count() == 0
+
+
+def test_a_worker_that_exits_is_a_runtime_exit_error(lam, create_function):
+    name = create_function(files={"app.py": "import os\ndef handler(event, context):\n    os._exit(3)\n"})
+    response, payload = invoke(lam, name)
+    assert response["FunctionError"] == "Unhandled"
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert payload == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 3",
+    }
+
+
+@pytest.mark.localcloud_only
+def test_logs_reach_cloudwatch_logs(aws, lam, create_function):
+    name = create_function()
+    response, _ = invoke(lam, name, {"marker": "to-cloudwatch"})
+    events = aws.client("logs", region=REGION).filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+    messages = [event["message"] for event in events]
+    assert f"START RequestId: {response['ResponseMetadata']['RequestId']} Version: $LATEST" in messages
+    assert 'probe got {"marker": "to-cloudwatch"}' in messages
