@@ -541,7 +541,7 @@ def _spec(fn, account_id: str, region: str, unqualified_arn: str) -> FunctionSpe
         timeout=float(fn.timeout or 3),
         memory_size=int(fn.memory_size or 128),
         environment=environment,
-        code_sha256=hashlib.sha256(code).hexdigest(),
+        code_sha256=getattr(fn, "code_digest", "") or hashlib.sha256(code).hexdigest(),
         code=code,
         identity=id(fn),
     )
