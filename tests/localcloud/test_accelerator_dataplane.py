@@ -8,12 +8,15 @@ Two kinds of tests:
 """
 
 import contextlib
+import http.client
+import io
 import json
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 
@@ -293,3 +296,148 @@ def test_client_affinity(stack, affinity):
         assert len(set().union(*chosen.values())) > 1, chosen  # different sources, different endpoints
     else:
         assert all(len(endpoints) > 1 for endpoints in chosen.values()), chosen
+
+
+# --- end to end: accelerator -> ALB -> Lambda -----------------------------------------------------------
+
+ECHO_REGION = """
+import os
+
+def handler(event, context):
+    body = os.environ["AWS_REGION"] + " " + context.function_name
+    return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": body}
+"""
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+def _zip(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def regional_alb(aws, region: str, name: str) -> str:
+    """An echo function behind a Lambda target group (health checks on) behind an ALB listening on port 80."""
+    role = aws.client("iam").create_role(RoleName=f"{name}-{region}", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    function = aws.client("lambda", region).create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": _zip(ECHO_REGION)},
+    )["FunctionArn"]
+    elbv2 = aws.client("elbv2", region)
+    target_group = elbv2.create_target_group(Name=name, TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.modify_target_group(TargetGroupArn=target_group, HealthCheckEnabled=True)  # off by default for Lambda
+    elbv2.register_targets(TargetGroupArn=target_group, Targets=[{"Id": function}])
+    subnets = [s["SubnetId"] for s in aws.client("ec2", region).describe_subnets()["Subnets"]][:2]
+    alb = elbv2.create_load_balancer(Name=name, Subnets=subnets, Type="application")["LoadBalancers"][0]
+    elbv2.create_listener(
+        LoadBalancerArn=alb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}],
+    )
+    return alb["LoadBalancerArn"]
+
+
+def get(ip: str, source: str | None = None) -> str:
+    """GET http://<ip>/ from a source address; the body, or '' when the connection was closed."""
+    connection = http.client.HTTPConnection(ip, 80, timeout=10, source_address=(source, 0) if source else None)
+    try:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        return response.read().decode() if response.status == 200 else f"HTTP {response.status}"
+    except (http.client.RemoteDisconnected, ConnectionError):
+        return ""
+    finally:
+        connection.close()
+
+
+def regions_serving(ip: str, source: str | None = None, n: int = 10) -> set[str]:
+    return {get(ip, source).split(" ")[0] for _ in range(n)}
+
+
+def accelerator_over(aws, groups: dict[str, list[str]], affinity: str = "NONE") -> tuple[list[str], dict[str, str]]:
+    """An accelerator with a TCP:80 listener and one endpoint group per region: (static IPs, region -> group ARN)."""
+    ga = aws.client("globalaccelerator", GA_REGION)
+    accelerator = ga.create_accelerator(Name="e2e", IdempotencyToken="e2e")["Accelerator"]
+    listener = ga.create_listener(
+        AcceleratorArn=accelerator["AcceleratorArn"],
+        PortRanges=[{"FromPort": 80, "ToPort": 80}],
+        Protocol="TCP",
+        ClientAffinity=affinity,
+        IdempotencyToken="e2e",
+    )["Listener"]["ListenerArn"]
+    arns = {
+        region: ga.create_endpoint_group(
+            ListenerArn=listener,
+            EndpointGroupRegion=region,
+            EndpointConfigurations=[{"EndpointId": alb} for alb in albs],
+            IdempotencyToken=f"e2e-{region}",
+        )["EndpointGroup"]["EndpointGroupArn"]
+        for region, albs in groups.items()
+    }
+
+    def all_healthy():
+        states = [
+            d["HealthState"]
+            for arn in arns.values()
+            for d in ga.describe_endpoint_group(EndpointGroupArn=arn)["EndpointGroup"]["EndpointDescriptions"]
+        ]
+        assert all(state == "HEALTHY" for state in states), states
+        return True
+
+    eventually(all_healthy, timeout=60)
+    return accelerator["IpSets"][0]["IpAddresses"], arns
+
+
+def test_http_through_the_accelerator_reaches_the_nearest_region_and_fails_over(aws, localcloud):
+    regions = ["us-east-1", "eu-west-1", "ap-northeast-1"]
+    ips, groups = accelerator_over(aws, {region: [regional_alb(aws, region, "echo")] for region in regions})
+    for ip in ips:
+        assert eventually(lambda ip=ip: get(ip).startswith("us-east-1 "), timeout=30)
+    ip = ips[0]
+    # Clients in different places, told apart by their source address.
+    status, _ = control(
+        localcloud,
+        "PUT",
+        "client-locations",
+        {"sources": {"127.0.0.21": "eu-central-1", "127.0.0.22": "ap-northeast-2", "127.0.0.23": "us-east-2"}},
+    )
+    assert status == 200
+    assert regions_serving(ip, "127.0.0.21") == {"eu-west-1"}
+    assert regions_serving(ip, "127.0.0.22") == {"ap-northeast-1"}
+    assert regions_serving(ip, "127.0.0.23") == {"us-east-1"}
+    # Dial 0 in us-east-1: its clients go to the next nearest region, Europe; the others do not move.
+    ga = aws.client("globalaccelerator", GA_REGION)
+    ga.update_endpoint_group(EndpointGroupArn=groups["us-east-1"], TrafficDialPercentage=0)
+    assert eventually(lambda: regions_serving(ip, "127.0.0.23") == {"eu-west-1"})
+    assert regions_serving(ip, "127.0.0.22") == {"ap-northeast-1"}
+    ga.update_endpoint_group(EndpointGroupArn=groups["us-east-1"], TrafficDialPercentage=100)
+    assert eventually(lambda: regions_serving(ip, "127.0.0.23") == {"us-east-1"})
+    # An outage in Europe: European clients fail over to the next nearest healthy region, and come back after.
+    localcloud.add_fault(region="eu-west-1", error_code="ServiceUnavailable", status=503)
+    assert eventually(lambda: regions_serving(ip, "127.0.0.21") == {"us-east-1"})
+    assert regions_serving(ip, "127.0.0.22") == {"ap-northeast-1"}
+    localcloud.clear_faults()
+    assert eventually(lambda: regions_serving(ip, "127.0.0.21") == {"eu-west-1"}, timeout=60)
+
+
+def test_source_ip_affinity_keeps_each_client_on_one_alb(aws, localcloud):
+    albs = [regional_alb(aws, "us-east-1", name) for name in ("echo-a", "echo-b")]
+    ips, _ = accelerator_over(aws, {"us-east-1": albs}, affinity="SOURCE_IP")
+    ip = ips[0]
+    assert eventually(lambda: get(ip).startswith("us-east-1 "), timeout=30)
+    sources = [f"127.0.0.{i}" for i in range(30, 38)]
+    served = {source: {get(ip, source) for _ in range(8)} for source in sources}
+    assert all(len(answers) == 1 for answers in served.values()), served
+    assert set().union(*served.values()) == {"us-east-1 echo-a", "us-east-1 echo-b"}, served
