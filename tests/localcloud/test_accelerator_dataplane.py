@@ -281,6 +281,18 @@ def test_client_locations_route_each_source_to_its_nearest_group(stack, localclo
     assert control(localcloud, "GET", "client-locations") == (200, {"default": "us-east-1", "sources": {}})
 
 
+def test_the_default_client_location_comes_from_the_environment(monkeypatch):
+    locations = accelerators.ClientLocations()
+    monkeypatch.delenv("LOCALCLOUD_CLIENT_REGION", raising=False)
+    assert locations.describe() == {"default": "us-east-1", "sources": {}}
+    monkeypatch.setenv("LOCALCLOUD_CLIENT_REGION", "ap-south-1")
+    assert locations.region_of("127.0.0.9") == "ap-south-1"
+    locations.replace({"sources": {"127.0.0.9": "sa-east-1"}})
+    assert (locations.region_of("127.0.0.9"), locations.region_of("127.0.0.8")) == ("sa-east-1", "ap-south-1")
+    monkeypatch.setenv("LOCALCLOUD_CLIENT_REGION", "moon-1")
+    assert locations.region_of("127.0.0.8") == "us-east-1"
+
+
 @pytest.mark.parametrize("affinity", ["SOURCE_IP", "NONE"])
 def test_client_affinity(stack, affinity):
     port = 8600 if affinity == "NONE" else 8700
