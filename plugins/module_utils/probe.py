@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover  (Python 3 always has it)
     http_client = None
 
 READ_METHODS = ("GET", "HEAD")
-WRITE_METHODS = ("POST", "PUT")
+WRITE_METHODS = ("POST", "PUT", "DELETE")
 
 
 class ProbeError(Exception):
@@ -126,7 +126,7 @@ def poll(
 ):
     """Request ``url`` until ``consecutive`` answers in a row satisfy the condition, or ``timeout`` passes.
 
-    A write (POST, PUT) is sent once and never repeated. Returns a dict: ``satisfied``, ``attempts``,
+    A write (POST, PUT, DELETE) is sent once and never repeated. Returns a dict: ``satisfied``, ``attempts``,
     ``started_at``, ``first_satisfied_sent_at`` (send time of the first answer of the satisfying run),
     ``satisfied_at`` (receipt time of the answer that completed it), ``elapsed`` (from ``started_at`` to
     ``satisfied_at``, or to the end), ``status``, ``json``, ``error``, ``text`` of the last answer.

@@ -15,7 +15,7 @@ description:
   - Returns the epoch times of the first request of the satisfying run and of the answer that completed it, so a
     playbook can measure, for example, replication lag from a write's acknowledgement to the first read that
     sees it, with a precision of O(interval) plus one request.
-  - A write (V(POST), V(PUT)) is sent exactly once, never repeated, and returns the time it was acknowledged.
+  - A write (V(POST), V(PUT), V(DELETE)) is sent exactly once, never repeated, and returns the time it was acknowledged.
   - Network errors and unexpected statuses are answers that do not meet the condition, not failures.
   - Makes no AWS call; it is not part of the C(activeactive.aws.aws) action group.
 options:
@@ -24,12 +24,12 @@ options:
     type: str
     required: true
   method:
-    description: The request method. V(GET) and V(HEAD) are polled; V(POST) and V(PUT) are sent once.
+    description: The request method. V(GET) and V(HEAD) are polled; V(POST), V(PUT) and V(DELETE) are sent once.
     type: str
-    choices: [GET, HEAD, POST, PUT]
+    choices: [GET, HEAD, POST, PUT, DELETE]
     default: GET
   body:
-    description: A JSON body for V(POST) and V(PUT), as a dict or list (sent as JSON) or a string.
+    description: A JSON body, as a dict or list (sent as JSON) or a string.
     type: raw
   headers:
     description: More request headers.
@@ -71,7 +71,8 @@ options:
     type: bool
     default: true
 notes:
-  - Check mode sends V(GET) and V(HEAD) requests (they change nothing) and does not send V(POST) or V(PUT); then
+  - Check mode sends V(GET) and V(HEAD) requests (they change nothing) and does not send V(POST), V(PUT) or
+    V(DELETE); then
     RV(sent) is V(false).
 author:
   - activeactive.aws maintainers (@activeactive)
@@ -169,7 +170,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             url=dict(type="str", required=True),
-            method=dict(type="str", choices=["GET", "HEAD", "POST", "PUT"], default="GET"),
+            method=dict(type="str", choices=["GET", "HEAD", "POST", "PUT", "DELETE"], default="GET"),
             body=dict(type="raw"),
             headers=dict(type="dict", default={}),
             status_code=dict(type="list", elements="int", default=[200]),
@@ -184,7 +185,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    write = p["method"] in ("POST", "PUT")
+    write = p["method"] in ("POST", "PUT", "DELETE")
     if write and module.check_mode:
         module.exit_json(
             changed=True,

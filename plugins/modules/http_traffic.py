@@ -76,8 +76,8 @@ EXAMPLES = r"""
     jid: "{{ traffic.ansible_job_id }}"
   register: traffic_done
   until: traffic_done is finished
-  retries: 120
-  delay: 0.5
+  retries: 60
+  delay: 1
 """
 
 RETURN = r"""

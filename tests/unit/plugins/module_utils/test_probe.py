@@ -96,7 +96,7 @@ def test_network_errors_are_answers_not_exceptions():
     [
         ({"url": "ftp://x/"}, "not an http"),
         ({"url": "http:///nohost"}, "not an http"),
-        ({"url": "http://x/", "method": "DELETE"}, "method 'DELETE'"),
+        ({"url": "http://x/", "method": "PATCH"}, "method 'PATCH'"),
         ({"url": "http://x/", "consecutive": 0}, "consecutive"),
         ({"url": "http://x/", "timeout": -1}, "must not be negative"),
     ],
