@@ -23,7 +23,7 @@ from .. import layer
 from ..services.globalaccelerator import endpoints as ga_endpoints
 from ..services.globalaccelerator import model
 from . import accelerator_routing as routing
-from . import supervisor
+from . import load_balancers, supervisor
 
 log = logging.getLogger("localcloud.dataplane.accelerators")
 
@@ -180,10 +180,6 @@ def _group_state(account: model.Account, group: model.EndpointGroup) -> tuple:
 def serving_address(account_id: str, region: str, endpoint_id: str) -> str | None:
     """Where an endpoint answers on loopback; None for what has no data plane (EC2 instances, Elastic IPs)."""
     if not endpoint_id.startswith(_LOAD_BALANCER):
-        return None
-    try:
-        from . import load_balancers
-    except ImportError:  # the load balancer data plane is not there: nothing serves
         return None
     return load_balancers.serving_address(account_id, region, endpoint_id)
 
