@@ -126,8 +126,8 @@ class LocalCloud:
                 added = [self.faults.add(s) for s in (spec if isinstance(spec, list) else [spec])]
                 return _json({"faults": added})
             if route == "faults" and method == "DELETE":
-                self.faults.clear()
-                return _json({"cleared": True})
+                removed = self.faults.clear(**request.args.to_dict())
+                return _json({"cleared": True, "removed": removed})
             if route == "reset" and method == "POST":
                 self.reset()
                 return _json({"reset": True})

@@ -44,9 +44,16 @@ class Faults:
         with self._lock:
             return [dict(f) for f in self._faults]
 
-    def clear(self) -> None:
+    def clear(self, **match: str) -> int:
+        """Remove the faults whose keys equal every given ``match`` (all of them when none is given)."""
+        unknown = set(match) - {*_MATCH_KEYS, "error_code"}
+        if unknown:
+            raise FaultError(f"unknown fault keys: {sorted(unknown)}")
         with self._lock:
-            self._faults.clear()
+            kept = [f for f in self._faults if any(f[k] != v for k, v in match.items())]
+            removed = len(self._faults) - len(kept)
+            self._faults[:] = kept
+        return removed
 
     def check(self, service: str, operation: str, region: str) -> None:
         """Raise the first matching fault's error, consuming one of its count."""

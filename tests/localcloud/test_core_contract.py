@@ -101,6 +101,18 @@ def test_fault_matches_only_its_region_and_operation(aws, localcloud):
 
 
 @pytest.mark.localcloud_only
+def test_clearing_faults_of_one_region_keeps_the_others(aws, localcloud):
+    for region in ("eu-west-1", "ap-southeast-1"):
+        localcloud.add_fault(region=region, error_code="ServiceUnavailable", status=503)
+    assert localcloud._call("DELETE", "faults?region=eu-west-1")["removed"] == 1
+    assert [f["region"] for f in localcloud._call("GET", "faults")["faults"]] == ["ap-southeast-1"]
+    aws.client("dynamodb", region="eu-west-1", config=NO_RETRIES).list_tables()
+    with pytest.raises(ClientError):
+        aws.client("dynamodb", region="ap-southeast-1", config=NO_RETRIES).list_tables()
+    localcloud.clear_faults()
+
+
+@pytest.mark.localcloud_only
 def test_probability_fault_fails_about_that_share(aws, localcloud):
     localcloud.add_fault(service="sts", error_code="Throttling", probability=0.5)
     sts = aws.client("sts", config=NO_RETRIES)
