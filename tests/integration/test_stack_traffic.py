@@ -1,13 +1,18 @@
-"""playbooks/validate.yml and playbooks/failover_drill.yml end to end, on one stack converged for the module.
+"""Traffic through a converged stack: the application through the static IPs and the ALBs, routing by client
+location, writes that survive a regional outage, then playbooks/validate.yml and playbooks/failover_drill.yml
+end to end. One stack is converged for the module (run the file on one worker: pytest --dist loadfile).
 
 The stack runs on the local cloud's data plane: functions really run, every ALB serves HTTP on its own
 loopback address and checks its target group's health, the static IPs route each connection to the nearest
 healthy region. The client is placed in us-east-1, so us-east-1 serves the static IPs.
 """
 
+import http.client
 import json
 import os
+import time
 import urllib.request
+import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -60,6 +65,127 @@ def task_results(report, name):
         if task["task"]["name"] == name
         for result in task["hosts"].values()
     ]
+
+
+def addresses(stack):
+    """The accelerator's static IPs and every region's ALB address (its DNSName), as AWS reports them."""
+    aws = stack["ansible"].aws
+    accelerators = aws.client("globalaccelerator", region="us-west-2").list_accelerators()["Accelerators"]
+    (accelerator,) = [a for a in accelerators if a["Name"] == APP]
+    albs = {
+        region: aws.client("elbv2", region=region).describe_load_balancers(Names=[APP])["LoadBalancers"][0]["DNSName"]
+        for region in THREE_REGIONS
+    }
+    return accelerator["IpSets"][0]["IpAddresses"], albs
+
+
+def call(host, method, path, body=None, source="127.0.0.1", raw=None):
+    """One HTTP request on a new connection from ``source``: (status, JSON body or text)."""
+    connection = http.client.HTTPConnection(host, 80, timeout=10, source_address=(source, 0))
+    try:
+        payload = raw if raw is not None else (None if body is None else json.dumps(body))
+        connection.request(method, path, body=payload, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        text = response.read().decode()
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(text)
+    except ValueError:
+        return response.status, text
+
+
+def answers(host):
+    try:
+        call(host, "GET", "/health")
+    except OSError:
+        return False
+    return True
+
+
+def eventually(fetch, done, timeout=30.0):
+    """Poll ``fetch()`` until ``done(result)``; the last result (asserted done by the caller)."""
+    deadline = time.monotonic() + timeout
+    result = fetch()
+    while not done(result) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        result = fetch()
+    return result
+
+
+def test_every_route_and_error_through_the_static_ips_and_the_albs(stack):
+    (first_ip, second_ip), albs = addresses(stack)
+    user = f"route-{uuid.uuid4().hex[:8]}"
+    for host in (first_ip, second_ip):
+        status, body = call(host, "GET", "/health")
+        assert (status, body["status"], body["region"]) == (200, "healthy", "us-east-1")
+    for region, alb in albs.items():
+        status, body = call(alb, "GET", "/health")
+        assert (status, body["status"], body["region"]) == (200, "healthy", region)
+
+    status, created = call(first_ip, "POST", "/user", {"userId": user, "data": {"plan": "free", "seats": 3}})
+    assert status == 201 and created["userId"] == user and created["created_in_region"] == "us-east-1"
+    status, read = call(second_ip, "GET", f"/user/{user}")
+    assert status == 200 and read["user"]["data"] == {"plan": "free", "seats": 3} and read["user"]["version"] == 1
+    assert isinstance(read["user"]["data"]["seats"], int)
+    status, updated = call(first_ip, "PUT", f"/user/{user}", {"data": {"plan": "team"}})
+    assert status == 200 and updated["version"] == 2 and updated["updated_in_region"] == "us-east-1"
+    assert call(second_ip, "POST", "/user", {"userId": f"{user}-2"})[0] == 201
+    status, page = call(second_ip, "GET", "/users?limit=1")
+    assert status == 200 and page["count"] == 1 and page["next_token"]
+    status, rest = call(second_ip, "GET", f"/users?limit=100&next_token={page['next_token']}")
+    listed = [u["userId"] for u in page["users"] + rest["users"]]
+    assert status == 200 and sorted(listed) == sorted({*listed}) and {user, f"{user}-2"} <= {*listed}
+
+    assert call(first_ip, "POST", "/user", raw="not json")[0] == 400
+    assert call(first_ip, "POST", "/user", {"userId": "", "data": {}})[0] == 400
+    assert call(first_ip, "POST", "/user", {"userId": "x" * 129, "data": {}})[0] == 400
+    assert call(first_ip, "POST", "/user", {"userId": "bad/id", "data": {}})[0] == 400
+    assert call(first_ip, "POST", "/user", {"userId": user, "data": {}})[0] == 409
+    assert call(first_ip, "GET", "/user/nobody-here")[0] == 404
+    assert call(first_ip, "PUT", "/user/nobody-here", {"data": {}})[0] == 404
+    assert call(first_ip, "GET", "/no/such/route")[0] == 404
+    assert call(first_ip, "DELETE", "/health")[0] == 405
+
+
+def test_each_client_goes_to_its_nearest_region(stack, localcloud):
+    (static_ip, _), _ = addresses(stack)
+    sources = {"127.0.0.2": "eu-west-1", "127.0.0.3": "ap-southeast-1"}
+    # A client in Frankfurt is nearest to Ireland, one in Sydney to Singapore; the default stays in Virginia.
+    locations = {"127.0.0.2": "eu-central-1", "127.0.0.3": "ap-southeast-2"}
+    control(localcloud.endpoint_url, "PUT", "client-locations", {"default": "us-east-1", "sources": locations})
+    try:
+        for source, region in {"127.0.0.1": "us-east-1", **sources}.items():
+            served = {call(static_ip, "GET", "/health", source=source)[1]["region"] for _ in range(5)}
+            assert served == {region}, source
+    finally:
+        control(localcloud.endpoint_url, "PUT", "client-locations", {"default": "us-east-1", "sources": {}})
+
+
+def test_writes_acknowledged_before_and_during_an_outage_reach_every_region(stack, localcloud):
+    (static_ip, _), albs = addresses(stack)
+    run_id = uuid.uuid4().hex[:6]
+    before = f"before-{run_id}"
+    assert call(albs["eu-west-1"], "POST", "/user", {"userId": before, "data": {"n": 0}})[0] == 201
+    localcloud.add_fault(region="eu-west-1", error_code="ServiceUnavailable", status=503)
+    try:
+        assert eventually(lambda: answers(albs["eu-west-1"]), lambda answered: not answered) is False
+        during = [f"during-{run_id}-{n}" for n in range(3)]
+        for n, user in enumerate(during):
+            host = static_ip if n % 2 == 0 else albs["ap-southeast-1"]
+            assert call(host, "POST", "/user", {"userId": user, "data": {"n": n}})[0] == 201
+        assert call(static_ip, "PUT", f"/user/{before}", {"data": {"n": 1}})[0] == 200
+    finally:
+        control(localcloud.endpoint_url, "DELETE", "faults?region=eu-west-1")
+    for region, alb in albs.items():
+        for user in [before, *during]:
+            status, body = eventually(lambda: call(alb, "GET", f"/user/{user}"), lambda r: r[0] == 200)  # noqa: B023
+            assert status == 200, (region, user, body)
+        status, body = eventually(
+            lambda: call(alb, "GET", f"/user/{before}"),  # noqa: B023
+            lambda r: r[0] == 200 and r[1]["user"]["version"] == 2,
+        )
+        assert body["user"]["data"] == {"n": 1}, region
 
 
 def test_validate_passes_and_reports_every_check_per_region(stack):
