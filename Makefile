@@ -38,6 +38,7 @@ down: venv
 
 demo: venv collections up
 	LOCALCLOUD_PORT=$(LOCALCLOUD_PORT) $(BIN)/ansible-playbook playbooks/site.yml -i inventories/local
+	LOCALCLOUD_PORT=$(LOCALCLOUD_PORT) $(BIN)/ansible-playbook playbooks/validate.yml -i inventories/local
 
 test: lint sanity pytest molecule
 
@@ -54,7 +55,7 @@ sanity: venv
 	$(BIN)/python tests/sanity/run.py
 
 pytest: venv collections
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 molecule: venv collections
 	@LOCALCLOUD_PORT=$(TEST_LOCALCLOUD_PORT) LOCALCLOUD_TIME_SCALE=0.01 $(BIN)/python -m localcloud up
