@@ -7,18 +7,17 @@ Waits poll with a deadline.
 
 import base64
 import importlib.util
-import io
 import json
 import os
-import textwrap
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from deployed import wait_until as _wait_until
+from deployed import zip_of
 
 REAL_AWS = os.environ.get("ACTIVEACTIVE_TEST_TARGET") == "aws"
 REGION = "eu-west-1"
@@ -81,12 +80,8 @@ def handler(event, context):
 """
 
 
-def zip_of(files: dict) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, textwrap.dedent(text))
-    return buffer.getvalue()
+def wait_until(check, what: str):
+    return _wait_until(check, what, DEADLINE_SECONDS, interval=2 if REAL_AWS else 0.05)
 
 
 def invoke(client, name, event=None, **kwargs):
@@ -94,16 +89,6 @@ def invoke(client, name, event=None, **kwargs):
     response = client.invoke(FunctionName=name, Payload=json.dumps(event or {}).encode(), **kwargs)
     body = response["Payload"].read()
     return response, (json.loads(body) if body else None)
-
-
-def wait_until(check, what: str):
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05 if not REAL_AWS else 2)
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ tests steer faults and read the data plane in-process. Waits poll with a deadlin
 """
 
 import http.client
-import io
 import json
 import re
-import textwrap
-import time
-import zipfile
 
+import deployed
 import pytest
+from deployed import zip_of
 
 pytestmark = pytest.mark.localcloud_only
 
@@ -53,22 +51,8 @@ def handler(event, context):
 """
 
 
-def zip_of(files: dict) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, textwrap.dedent(text))
-    return buffer.getvalue()
-
-
 def wait_until(check, what: str, timeout: float = DEADLINE_SECONDS):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+    return deployed.wait_until(check, what, timeout)
 
 
 def request(host: str, path: str = "/", method: str = "GET", body: bytes | None = None, headers=None, port=PORT):
