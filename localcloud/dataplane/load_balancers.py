@@ -20,6 +20,7 @@ import re
 import socket
 import ssl
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -584,6 +585,15 @@ class _ListenerServer(http.server.ThreadingHTTPServer):
             target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=f"alb-{address}:{port}", daemon=True
         )
         self._thread.start()
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that fails the TLS handshake (one that does not trust the certificate, plain HTTP on an
+        # HTTPS port) or drops the connection: a debug line, not socketserver's traceback on stderr.
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):  # ssl.SSLError, ConnectionResetError, BrokenPipeError, ...
+            log.debug("ALB listener %s: connection from %s failed: %s", self.listener_arn, client_address[0], error)
+            return
+        log.exception("ALB listener %s failed on a connection from %s", self.listener_arn, client_address[0])
 
     def stop(self) -> None:
         self.stopping.set()

@@ -4,9 +4,14 @@ Local cloud only: the DNSName is a loopback address of this machine (on AWS it i
 tests steer faults and read the data plane in-process. Waits poll with a deadline.
 """
 
+import datetime
 import http.client
+import ipaddress
 import json
+import logging
 import re
+import socket
+import ssl
 
 import deployed
 import pytest
@@ -314,6 +319,192 @@ def test_rules_by_priority_fixed_response_redirect_and_weights(served):
     for _ in range(5):
         assert event_of(host, "/weighted")["requestContext"]["elb"]["targetGroupArn"] == target_group_arn
     assert event_of(host, "/default")["path"] == "/default"
+
+
+# --- HTTPS ----------------------------------------------------------------------------------------------
+
+
+def self_signed(address: str) -> tuple[bytes, bytes]:
+    """(certificate, private key) in PEM: a self-signed RSA 2048 certificate for the IP ``address``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "alb.localcloud.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(address)), x509.DNSName("alb.localcloud.test")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def https_request(host: str, context: ssl.SSLContext, path: str = "/"):
+    """(status, headers as a list, body) of one HTTPS request on port 443."""
+    connection = http.client.HTTPSConnection(host, 443, timeout=20, context=context)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+def https_event(host: str, context: ssl.SSLContext, path: str = "/"):
+    """The echo function's event through HTTPS, or None while the listener does not serve yet."""
+    try:
+        status, _, body = https_request(host, context, path)
+    except (OSError, http.client.HTTPException):  # ssl.SSLError is an OSError
+        return None
+    assert status == 200, body
+    return json.loads(body)
+
+
+def server_certificate(host: str, port: int = 443) -> bytes | None:
+    """The DER certificate the server presents, not verified; None while nothing answers TLS there."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((host, port), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            return tls.getpeercert(binary_form=True)
+    except OSError:
+        return None
+
+
+def https_listener(stack, load_balancer: dict, target_group_arn: str, certificate_arn: str) -> str:
+    return stack.elbv2.create_listener(
+        LoadBalancerArn=load_balancer["LoadBalancerArn"],
+        Protocol="HTTPS",
+        Port=443,
+        SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+        Certificates=[{"CertificateArn": certificate_arn}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group_arn}],
+    )["Listeners"][0]["ListenerArn"]
+
+
+def test_https_listener_serves_tls_with_the_imported_certificate(served, aws, caplog, capsys):
+    stack, host, target_group_arn, load_balancer = served
+    certificate, key = self_signed(host)
+    certificate_arn = aws.client("acm", region=REGION).import_certificate(Certificate=certificate, PrivateKey=key)[
+        "CertificateArn"
+    ]
+    https_listener(stack, load_balancer, target_group_arn, certificate_arn)
+    context = ssl.create_default_context(cadata=certificate.decode())  # trusts only the generated certificate
+    event = wait_until(lambda: https_event(host, context, "/secure?x=1"), "the HTTPS listener to serve")
+    assert (event["httpMethod"], event["path"], event["queryStringParameters"]) == ("GET", "/secure", {"x": "1"})
+    assert event["requestContext"] == {"elb": {"targetGroupArn": target_group_arn}}
+    headers = event["headers"]
+    assert (headers["x-forwarded-proto"], headers["x-forwarded-port"]) == ("https", "443")
+    assert headers["host"] == host
+    # A client that trusts the system's CAs only refuses the certificate: the listener really presents it.
+    # The local cloud logs the failed handshake at debug level instead of printing a traceback.
+    caplog.set_level(logging.DEBUG, logger="localcloud.dataplane.load_balancers")
+    capsys.readouterr()
+    with pytest.raises(ssl.SSLCertVerificationError):
+        https_request(host, ssl.create_default_context())
+    wait_until(
+        lambda: any("connection from 127.0.0.1 failed" in record.getMessage() for record in caplog.records),
+        "the failed handshake to be logged",
+    )
+    assert "Traceback" not in capsys.readouterr().err
+    assert refused(host, 443)  # plain HTTP on the HTTPS port: the handshake fails, no answer (AWS sends a 400)
+    assert event_of(host, "/plain")["headers"]["x-forwarded-proto"] == "http"  # the HTTP listener still serves
+
+
+def test_http_listener_redirects_to_https_as_the_role_configures(served, aws):
+    stack, host, target_group_arn, load_balancer = served
+    certificate, key = self_signed(host)
+    certificate_arn = aws.client("acm", region=REGION).import_certificate(Certificate=certificate, PrivateKey=key)[
+        "CertificateArn"
+    ]
+    https_listener(stack, load_balancer, target_group_arn, certificate_arn)
+    stack.elbv2.create_listener(  # roles/load_balancer/tasks/main.yml, with a certificate
+        LoadBalancerArn=load_balancer["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[
+            {
+                "Type": "redirect",
+                "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"},
+            }
+        ],
+    )
+    wait_until(lambda: not refused(host, 80), "the HTTP listener on 80 to serve")
+    status, reason, headers, body = request(host, "/", port=80)
+    assert (status, reason, header(headers, "location")) == (301, "Moved Permanently", f"https://{host}/")
+    assert (header(headers, "server"), b"301 Moved Permanently" in body) == ("awselb/2.0", True)
+    status, _, headers, _ = request(host, "/a/b?q=1", port=80)
+    assert (status, header(headers, "location")) == (301, f"https://{host}/a/b?q=1")
+    # Following the redirect reaches the function through HTTPS.
+    context = ssl.create_default_context(cadata=certificate.decode())
+    event = wait_until(lambda: https_event(host, context, "/a/b?q=1"), "the HTTPS listener to serve")
+    assert (event["path"], event["headers"]["x-forwarded-proto"]) == ("/a/b", "https")
+
+
+def test_https_listener_with_a_requested_certificate_serves_motos_generated_pair(served, aws):
+    """RequestCertificate: moto generates the certificate and its key (AWS keeps the key to itself), so the
+    listener serves TLS with that certificate, whose subject is the requested domain and issuer 'Amazon',
+    even while the certificate is PENDING_VALIDATION. No client trusts it: check its subject only."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    stack, host, target_group_arn, load_balancer = served
+    acm = aws.client("acm", region=REGION)
+    certificate_arn = acm.request_certificate(DomainName="app.localcloud.test", ValidationMethod="DNS")[
+        "CertificateArn"
+    ]
+    assert acm.describe_certificate(CertificateArn=certificate_arn)["Certificate"]["Status"] == "PENDING_VALIDATION"
+    https_listener(stack, load_balancer, target_group_arn, certificate_arn)
+    presented = x509.load_der_x509_certificate(wait_until(lambda: server_certificate(host), "TLS on 443"))
+    assert presented.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "app.localcloud.test"
+    assert presented.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Amazon"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    event = https_event(host, context)
+    assert (event["headers"]["x-forwarded-proto"], event["headers"]["x-forwarded-port"]) == ("https", "443")
+
+
+def test_https_listener_without_a_certificate_in_acm_does_not_listen(served, aws):
+    """An IAM server certificate: AWS would serve it, the local cloud reads certificates from ACM only."""
+    from localcloud.dataplane import load_balancers
+
+    stack, host, target_group_arn, load_balancer = served
+    certificate, key = self_signed(host)
+    certificate_arn = aws.client("iam").upload_server_certificate(
+        ServerCertificateName=stack.name, CertificateBody=certificate.decode(), PrivateKey=key.decode()
+    )["ServerCertificateMetadata"]["Arn"]
+    https_listener(stack, load_balancer, target_group_arn, certificate_arn)
+    stack.elbv2.create_listener(
+        LoadBalancerArn=load_balancer["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group_arn}],
+    )
+    # Listeners are reconciled together: once the later listener on 80 serves, the one on 443 was considered.
+    wait_until(lambda: not refused(host, 80), "the HTTP listener on 80 to serve")
+    assert server_certificate(host) is None
+    assert sorted(spec[1] for spec in load_balancers.component.serving().values() if spec[0] == host) == [80, PORT]
 
 
 # --- health checks ----------------------------------------------------------------------------------------
