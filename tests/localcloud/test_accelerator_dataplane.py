@@ -83,17 +83,19 @@ class Backend:
 
 
 def exchange(address: str, port: int, payload: bytes = b"ping", source: str | None = None) -> bytes:
-    """Send, half-close, read the whole answer. b'' when the accelerator closed the connection."""
-    with socket.create_connection((address, port), timeout=5, source_address=(source, 0) if source else None) as conn:
-        conn.sendall(payload)
-        conn.shutdown(socket.SHUT_WR)
-        answer = b""
-        try:
+    """Send, half-close, read the whole answer. b'' when the accelerator closed or reset the connection."""
+    answer = b""
+    try:
+        with socket.create_connection(
+            (address, port), timeout=5, source_address=(source, 0) if source else None
+        ) as conn:
+            conn.sendall(payload)
+            conn.shutdown(socket.SHUT_WR)
             while chunk := conn.recv(4096):
                 answer += chunk
-        except ConnectionResetError:
-            pass
-        return answer
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    return answer
 
 
 def served_by(address: str, port: int, source: str | None = None) -> str:
