@@ -4,7 +4,8 @@
 (the ALB) and the Invoke API call. It looks the function up in moto's Lambda backend, extracts its zip once
 per code SHA-256 into a cache directory, and hands the event to a warm worker (``lambda_worker.py``, this
 machine's Python) that imported the handler once. Concurrent invocations grow a small pool per function
-version; ``reconcile()`` reaps idle workers and retires those of changed or deleted functions; ``stop()``
+version; an update starts its new environment while the previous one serves (``prepare_update``);
+``reconcile()`` reaps idle workers and retires those of changed or deleted functions; ``stop()``
 kills them all. The README's *Lambda* section describes the behaviour and its contract tests.
 """
 
@@ -226,8 +227,9 @@ class _Worker:
 class _Pool:
     """The warm workers of one function version with one configuration."""
 
-    def __init__(self, fingerprint: tuple) -> None:
-        self.fingerprint = fingerprint
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.spec = spec
+        self.fingerprint = spec.fingerprint
         self.idle: list[_Worker] = []
         self.size = 0  # idle + busy + starting
         self.retired = False
@@ -240,6 +242,7 @@ class LambdaRuntime:
         self._lock = threading.Lock()
         self._released = threading.Condition(self._lock)
         self._pools: dict[tuple, _Pool] = {}
+        self._updating: dict[tuple, tuple] = {}  # key -> the fingerprint whose environment is being prepared
         self._last_reap = 0.0
         self._cache_dir = Path(
             os.environ.get("LOCALCLOUD_LAMBDA_CACHE") or Path(tempfile.gettempdir()) / "localcloud-lambda"
@@ -311,6 +314,32 @@ class LambdaRuntime:
             return Invocation(202, b"", None, spec.version, "", request_id)
         return self._run(spec, invoked_arn, payload, context, request_id)
 
+    def prepare_update(self, account_id: str, region: str, name: str) -> None:
+        """Start an environment for the function's new code or configuration, as Lambda does on an update.
+
+        Until it is ready, invocations keep running the previous code and configuration in the warm workers
+        and ``update_in_progress`` is true (LastUpdateStatus InProgress). A function with no warm worker has
+        nothing to switch from: its next invocation starts the new environment.
+        """
+        key = (account_id, region, name, "$LATEST")
+        try:
+            spec, _ = _resolve(account_id, region, name, None)
+        except AWSError:
+            return
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None or pool.size == 0 or pool.fingerprint == spec.fingerprint:
+                self._updating.pop(key, None)
+                return
+            if self._updating.get(key) == spec.fingerprint:
+                return
+            self._updating[key] = spec.fingerprint
+        threading.Thread(target=self._warm, args=(spec,), daemon=True, name=f"lambda-{name}-update").start()
+
+    def update_in_progress(self, account_id: str, region: str, name: str) -> bool:
+        with self._lock:
+            return (account_id, region, name, "$LATEST") in self._updating
+
     # -- the data plane component ---------------------------------------------------------------------
 
     def reconcile(self) -> None:
@@ -325,7 +354,7 @@ class LambdaRuntime:
         for key, pool in pools:
             current = _current_fingerprint(*key)
             with self._lock:
-                if current != pool.fingerprint:
+                if current != pool.fingerprint and key not in self._updating:
                     doomed += self._retire(key, pool)
                     continue
                 for worker in list(pool.idle):
@@ -342,6 +371,7 @@ class LambdaRuntime:
         """Kill every worker; invocations still running end as if their environment crashed."""
         with self._lock:
             doomed = [w for key, pool in list(self._pools.items()) for w in self._retire(key, pool)]
+            self._updating.clear()
             self._released.notify_all()
         for worker in doomed:
             worker.kill()
@@ -362,8 +392,8 @@ class LambdaRuntime:
             log.exception("asynchronous invocation %s of %s failed", request_id, spec.arn)
 
     def _run(self, spec: FunctionSpec, invoked_arn: str, payload: bytes, context, request_id: str) -> Invocation:
-        task_root = self._extract(spec)
-        worker = self._acquire(spec, task_root)
+        worker = self._acquire(spec)
+        spec = worker.spec  # the previous code and configuration while an update is in progress
         started = time.monotonic()
         lines = [f"START RequestId: {request_id} Version: {spec.version}\n"]
         if worker.init_log:
@@ -409,16 +439,19 @@ class LambdaRuntime:
         tail = text.encode("utf-8")[-LOG_RESULT_BYTES:].decode("utf-8", "ignore")
         return Invocation(200, payload_out, function_error, spec.version, tail, request_id)
 
-    def _acquire(self, spec: FunctionSpec, task_root: Path) -> _Worker:
+    def _acquire(self, spec: FunctionSpec) -> _Worker:
+        """A warm worker for ``spec``, or for the previous code and configuration while an update is prepared."""
         doomed: list[_Worker] = []
         try:
             with self._lock:
                 while True:
                     pool = self._pools.get(spec.key)
+                    if pool is not None and spec.key in self._updating and not pool.retired:
+                        spec = pool.spec
                     if pool is None or pool.fingerprint != spec.fingerprint:
                         if pool is not None:
                             doomed += self._retire(spec.key, pool)
-                        pool = self._pools[spec.key] = _Pool(spec.fingerprint)
+                        pool = self._pools[spec.key] = _Pool(spec)
                     while pool.idle:
                         worker = pool.idle.pop()
                         if worker.alive:
@@ -432,7 +465,7 @@ class LambdaRuntime:
             for worker in doomed:
                 worker.kill()
         try:
-            return _Worker(spec, task_root)
+            return _Worker(spec, self._extract(spec))
         except Exception:
             with self._lock:
                 pool.size -= 1
@@ -452,6 +485,33 @@ class LambdaRuntime:
                 pool.size -= 1
                 self._released.notify()
         worker.kill()
+
+    def _warm(self, spec: FunctionSpec) -> None:
+        """Start one worker for an update, then switch the function over to it."""
+        worker = None
+        try:
+            worker = _Worker(spec, self._extract(spec))
+        except Exception:
+            log.exception("could not start an environment for the update of %s", spec.arn)
+        doomed = []
+        with self._lock:
+            if self._updating.get(spec.key) != spec.fingerprint:  # superseded by a later update, or a reset
+                doomed = [worker] if worker else []
+            else:
+                del self._updating[spec.key]
+                pool = self._pools.get(spec.key)
+                if pool is None or pool.fingerprint != spec.fingerprint:
+                    if pool is not None:
+                        doomed += self._retire(spec.key, pool)
+                    pool = self._pools[spec.key] = _Pool(spec)
+                if worker is not None and worker.alive and pool.size < MAX_WORKERS_PER_VERSION:
+                    pool.size += 1
+                    pool.idle.append(worker)
+                elif worker is not None:
+                    doomed.append(worker)
+                self._released.notify_all()
+        for each in doomed:
+            each.kill()
 
     def _retire(self, key: tuple, pool: _Pool) -> list[_Worker]:
         """Take a pool out of service (lock held): its idle workers to kill; busy ones die on release."""

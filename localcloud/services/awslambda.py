@@ -1,10 +1,14 @@
 """Lambda's Invoke API, answered by the data plane's Lambda runtime (moto's Invoke needs Docker).
 
-Everything else about Lambda (CreateFunction, UpdateFunctionCode, versions, aliases, ...) stays moto's.
+Everything else about Lambda (CreateFunction, UpdateFunctionCode, versions, aliases, ...) stays moto's, except
+that an update of code or configuration is InProgress (LastUpdateStatus) until the runtime has an environment
+for it; meanwhile invocations run the previous code and configuration.
 """
 
 import base64
 from urllib.parse import parse_qs, unquote
+
+from moto.awslambda.models import LambdaFunction
 
 from .. import layer
 from ..dataplane.lambdas import runtime
@@ -40,3 +44,40 @@ def invoke(request: layer.Request) -> layer.Response:
         if headers.get("x-amz-log-type") == "Tail":
             out["X-Amz-Log-Result"] = base64.b64encode(result.log_result.encode()).decode()
     return layer.Response(result.status_code, out, result.payload)
+
+
+_original_get_configuration = LambdaFunction.get_configuration
+_original_update_configuration = LambdaFunction.update_configuration
+_original_update_function_code = LambdaFunction.update_function_code
+
+
+def _get_configuration(self, on_create: bool = False) -> dict:
+    config = _original_get_configuration(self, on_create)
+    if "LastUpdateStatus" in config and _updating(self):
+        config["LastUpdateStatus"] = "InProgress"
+    return config
+
+
+def _update_configuration(self, config_updates: dict) -> dict:
+    _original_update_configuration(self, config_updates)
+    return _prepared(self)
+
+
+def _update_function_code(self, updated_spec: dict) -> dict:
+    _original_update_function_code(self, updated_spec)
+    return _prepared(self)
+
+
+def _updating(fn) -> bool:
+    return str(fn.version) == "$LATEST" and runtime.update_in_progress(fn.account_id, fn.region, fn.function_name)
+
+
+def _prepared(fn) -> dict:
+    if str(fn.version) == "$LATEST":
+        runtime.prepare_update(fn.account_id, fn.region, fn.function_name)
+    return fn.get_configuration()
+
+
+LambdaFunction.get_configuration = _get_configuration
+LambdaFunction.update_configuration = _update_configuration
+LambdaFunction.update_function_code = _update_function_code

@@ -368,6 +368,29 @@ def test_new_code_and_configuration_run_in_new_environments_and_versions_keep_th
     assert response["ExecutedVersion"] == version
 
 
+def test_an_update_is_in_progress_until_its_environment_is_ready_and_the_previous_one_serves_meanwhile(
+    lam, create_function
+):
+    # AWS: "When you update a function, Lambda provisions an instance of the function ... During this time ...
+    # you can still invoke it"; LastUpdateStatus tells when it is processing events with the new configuration.
+    slow_start = (
+        "import os, time\ntime.sleep(1.5)\ndef handler(event, context):\n    return os.environ.get('FLAG', '-')\n"
+    )
+    name = create_function(files={"app.py": slow_start})
+    assert invoke(lam, name)[1] == "-"
+    updated = lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"FLAG": "on"}})
+    assert updated["LastUpdateStatus"] == "InProgress"
+    assert lam.get_function_configuration(FunctionName=name)["LastUpdateStatus"] == "InProgress"
+    started = time.monotonic()
+    assert invoke(lam, name)[1] == "-"
+    assert time.monotonic() - started < 1.0, "the warm environment with the previous configuration answered"
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    started = time.monotonic()
+    assert invoke(lam, name)[1] == "on"
+    assert time.monotonic() - started < 1.0, "the update's environment was already started"
+    assert lam.get_function(FunctionName=name)["Configuration"]["LastUpdateStatus"] == "Successful"
+
+
 def test_log_tail_holds_the_invocations_log(lam, create_function):
     name = create_function()
     response, _ = invoke(lam, name, {"marker": "tail-me"}, LogType="Tail")
