@@ -25,6 +25,11 @@ PROFILE = {
         "Accelerator IN_PROGRESS then DEPLOYED after any change; minutes in practice (TF timeouts raised "
         "from 5 to 30 minutes after users hit them: hashicorp/terraform-provider-aws#14161).",
     ),
+    "globalaccelerator.failback": Delay(
+        30.0,
+        "After an unhealthy endpoint recovers, GA routes traffic back to it 'in about 30 seconds or so' "
+        "(GA developer guide, about-endpoints-endpoint-weights, failover for unhealthy endpoints).",
+    ),
     "dynamodb.table.create": Delay(
         10.0,
         "CreateTable: CREATING then ACTIVE, seconds for an empty on-demand table (DynamoDB developer guide).",

@@ -77,10 +77,11 @@ class Endpoint:
     weight: int
     health: str  # the control plane's HealthState: INITIAL, HEALTHY or UNHEALTHY
     address: str | None = None  # where it serves; None when it does not
+    recovering: bool = False  # healthy again after being unhealthy, but not yet routed to again
 
     @property
     def available(self) -> bool:
-        return self.health == "HEALTHY" and self.weight > 0 and self.address is not None
+        return self.health == "HEALTHY" and not self.recovering and self.weight > 0 and self.address is not None
 
 
 @dataclass(frozen=True)

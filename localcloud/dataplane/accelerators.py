@@ -17,9 +17,10 @@ import selectors
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass
 
-from .. import layer
+from .. import delays, layer
 from ..services.globalaccelerator import endpoints as ga_endpoints
 from ..services.globalaccelerator import model
 from . import accelerator_routing as routing
@@ -102,6 +103,50 @@ def forget_client_locations() -> None:
     client_locations.reset()
 
 
+class Recoveries:
+    """AWS routes to an endpoint that was unhealthy again "in about 30 seconds" after it recovers.
+
+    ``recovering`` is true from the first reconcile that sees an UNHEALTHY endpoint HEALTHY again until the
+    delay profile's ``globalaccelerator.failback`` has passed; an endpoint that goes from INITIAL to HEALTHY
+    takes traffic at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: dict[tuple, str] = {}
+        self._since: dict[tuple, float] = {}
+
+    def recovering(self, key: tuple, health: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            previous, self._last[key] = self._last.get(key), health
+            if health != "HEALTHY":
+                self._since.pop(key, None)
+                return False
+            if previous == "UNHEALTHY":
+                self._since[key] = now
+            since = self._since.get(key)
+            if since is None:
+                return False
+            if now - since >= delays.seconds("globalaccelerator.failback"):
+                del self._since[key]
+                return False
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._last = {}
+            self._since = {}
+
+
+recoveries = Recoveries()
+
+
+@layer.on_reset
+def forget_recoveries() -> None:
+    recoveries.reset()
+
+
 @dataclass(frozen=True)
 class Route:
     """What one listener routes to, as of the last reconcile."""
@@ -153,7 +198,13 @@ def desired_routes() -> dict[tuple[str, int], Route]:
                     region,
                     dial,
                     tuple(
-                        routing.Endpoint(endpoint_id, weight, health, serving_address(account_id, region, endpoint_id))
+                        routing.Endpoint(
+                            endpoint_id,
+                            weight,
+                            health,
+                            serving_address(account_id, region, endpoint_id),
+                            recoveries.recovering((account_id, region, endpoint_id), health),
+                        )
                         for endpoint_id, weight, health in endpoints
                     ),
                 )

@@ -127,6 +127,46 @@ def test_unhealthy_initial_and_non_serving_endpoints_get_nothing_while_another_i
     assert shares([g], "us-east-1", by="endpoint") == {"ok": 1.0}
 
 
+def test_a_recovered_endpoint_takes_traffic_back_only_after_the_failback_delay(monkeypatch):
+    from localcloud.dataplane import accelerators
+
+    monkeypatch.setenv("LOCALCLOUD_TIME_SCALE", "1.0")  # globalaccelerator.failback: 30 s
+    clock = [1000.0]
+    monkeypatch.setattr(accelerators.time, "monotonic", lambda: clock[0])
+    recoveries = accelerators.Recoveries()
+
+    def recovering(health, key=("acct", "us-east-1", "alb")):
+        return recoveries.recovering(key, health)
+
+    # New endpoints take traffic as soon as they are healthy.
+    assert [recovering(h) for h in ("INITIAL", "HEALTHY", "HEALTHY")] == [False, False, False]
+    assert recovering("HEALTHY", key=("acct", "eu-west-1", "other")) is False
+    # Unhealthy, then healthy again: held back for 30 s from the first healthy sighting.
+    assert recovering("UNHEALTHY") is False
+    clock[0] += 5
+    assert recovering("HEALTHY") is True
+    clock[0] += 29.9
+    assert recovering("HEALTHY") is True
+    clock[0] += 0.1
+    assert recovering("HEALTHY") is False
+    assert recovering("HEALTHY") is False
+    # Unhealthy again while recovering starts over.
+    recovering("UNHEALTHY")
+    assert recovering("HEALTHY") is True
+    recovering("UNHEALTHY")
+    clock[0] += 31
+    assert recovering("HEALTHY") is True
+    recoveries.reset()
+    assert recovering("HEALTHY") is False
+    # While recovering, the group fails over as if its endpoint were still unhealthy.
+    groups = [
+        group("us-east-1", Endpoint("e", 128, "HEALTHY", "127.0.0.1", recovering=True)),
+        group("eu-west-1", endpoint("eu")),
+    ]
+    assert shares(groups, "us-east-1") == {"eu-west-1": 1.0}
+    assert choose(groups, "us-east-1").how == "failover"
+
+
 def test_a_group_without_an_available_endpoint_fails_over_to_the_next_nearest_ignoring_dials():
     groups = [
         group("us-east-1", endpoint("e", health="UNHEALTHY")),
