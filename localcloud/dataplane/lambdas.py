@@ -46,7 +46,7 @@ SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
-_FUNCTION = re.compile(
+FUNCTION_REFERENCE = re.compile(
     r"^(?:arn:aws[a-z-]*:lambda:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):(?P<arn_account>\d{12}):function:"
     r"|(?P<account>\d{12}):function:)?"
     r"(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$"
@@ -555,7 +555,7 @@ def _resolve(account_id: str, region: str, function: str, qualifier: str | None)
     from moto.awslambda.models import lambda_backends
     from moto.utilities.utils import get_partition
 
-    match = _FUNCTION.match(function or "")
+    match = FUNCTION_REFERENCE.match(function or "")
     if match is None:
         raise AWSError(
             "ValidationException",

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote
 from moto.awslambda.models import LambdaFunction
 
 from .. import layer
-from ..dataplane.lambdas import runtime
+from ..dataplane.lambdas import FUNCTION_REFERENCE, runtime
 from ..errors import AWSError
 
 _PREFIX = "/2015-03-31/functions/"
@@ -44,6 +44,20 @@ def invoke(request: layer.Request) -> layer.Response:
         if headers.get("x-amz-log-type") == "Tail":
             out["X-Amz-Log-Result"] = base64.b64encode(result.log_result.encode()).decode()
     return layer.Response(result.status_code, out, result.payload)
+
+
+@layer.handles("lambda", "UpdateFunctionCode", "UpdateFunctionConfiguration")
+def update_function(request: layer.Request) -> layer.Response:
+    """AWS refuses a second update of a function while the first is InProgress."""
+    function = unquote(request.path.rstrip("/")[len(_PREFIX) :].rsplit("/", 1)[0])
+    match = FUNCTION_REFERENCE.match(function)
+    if match is not None:
+        account_id = match["arn_account"] or match["account"] or request.account_id
+        if runtime.update_in_progress(account_id, request.region, match["name"]):
+            arn = f"arn:aws:lambda:{request.region}:{account_id}:function:{match['name']}"
+            message = f"The operation cannot be performed at this time. An update is in progress for resource: {arn}"
+            raise AWSError("ResourceConflictException", message, 409)
+    return request.forward()
 
 
 _original_get_configuration = LambdaFunction.get_configuration

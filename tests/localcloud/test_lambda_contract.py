@@ -381,6 +381,11 @@ def test_an_update_is_in_progress_until_its_environment_is_ready_and_the_previou
     updated = lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"FLAG": "on"}})
     assert updated["LastUpdateStatus"] == "InProgress"
     assert lam.get_function_configuration(FunctionName=name)["LastUpdateStatus"] == "InProgress"
+    with pytest.raises(ClientError) as refused:
+        lam.update_function_configuration(FunctionName=name, Timeout=9)
+    assert refused.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert "An update is in progress for resource" in refused.value.response["Error"]["Message"]
     started = time.monotonic()
     assert invoke(lam, name)[1] == "-"
     assert time.monotonic() - started < 1.0, "the warm environment with the previous configuration answered"
