@@ -24,8 +24,10 @@ pytestmark = pytest.mark.localcloud_only
 VALIDATE = os.path.join(REPO, "playbooks", "validate.yml")
 DRILL = os.path.join(REPO, "playbooks", "failover_drill.yml")
 APP = "aa-drill-test"
-# The load_balancer role's health check defaults: interval 10 s, timeout 5 s, unhealthy after 2 failures.
-HEALTH_INTERVAL, HEALTH_TIMEOUT, UNHEALTHY_THRESHOLD = 10, 5, 2
+# The load_balancer role's health check defaults: interval 10 s, timeout 5 s, unhealthy after 2 failures,
+# healthy after 2 successes; the accelerator routes back to a recovered endpoint after 30 s (delay profile).
+HEALTH_INTERVAL, HEALTH_TIMEOUT, UNHEALTHY_THRESHOLD, HEALTHY_THRESHOLD = 10, 5, 2, 2
+GA_FAILBACK = 30
 
 
 def control(endpoint_url, method, route, body=None):
@@ -255,8 +257,12 @@ def assert_drill_report(stack, directory, method, expect_errors):
     bound += scaled(HEALTH_TIMEOUT, stack["time_scale"]) + 5
     assert report["failover"]["completed"] is True
     assert 0 <= report["failover"]["seconds"] <= bound
+    # Failback: the target group needs HEALTHY_THRESHOLD passed checks (the first one up to an interval away),
+    # then the accelerator waits GA_FAILBACK before it routes to the region again.
+    bound = scaled(HEALTH_INTERVAL, stack["time_scale"]) * (HEALTHY_THRESHOLD + 1)
+    bound += stack["time_scale"] * GA_FAILBACK + 5
     assert report["failback"]["completed"] is True
-    assert report["failback"]["seconds"] >= 0
+    assert 0 <= report["failback"]["seconds"] <= bound
     samples = report["samples"]
     assert len(samples) == report["totals"]["requests"] >= 20
     assert all(s["phase"] in ("before", "failover", "out", "failback", "after") for s in samples)
