@@ -147,6 +147,21 @@ def create_function(lam, role_arn, unique_name):
             lam.delete_function(FunctionName=name)
 
 
+@pytest.fixture
+def table(aws, unique_name):
+    """A DynamoDB table named like the test, hash key ``pk``, in the functions' region: (client, name)."""
+    ddb = aws.client("dynamodb", region=REGION)
+    ddb.create_table(
+        TableName=unique_name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.get_waiter("table_exists").wait(TableName=unique_name, WaiterConfig={"Delay": 1})
+    yield ddb, unique_name
+    ddb.delete_table(TableName=unique_name)
+
+
 def update_code(lam, name, files):
     lam.update_function_code(FunctionName=name, ZipFile=zip_of(files))
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
@@ -217,26 +232,16 @@ def test_concurrent_invocations_get_their_own_environments(lam, create_function)
     assert [r["count"] for r in results] == [1, 1, 1]
 
 
-def test_function_calls_dynamodb_in_its_own_region(aws, lam, create_function, unique_name, localcloud_log):
-    ddb = aws.client("dynamodb", region=REGION)
-    ddb.create_table(
-        TableName=unique_name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    try:
-        ddb.get_waiter("table_exists").wait(TableName=unique_name, WaiterConfig={"Delay": 1})
-        name = create_function(files={"app.py": DYNAMO})
-        response, payload = invoke(lam, name, {"table": unique_name, "key": "from-lambda"})
-        assert "FunctionError" not in response, payload
-        assert payload == {"client_region": REGION, "status": "ACTIVE"}
-        assert ddb.get_item(TableName=unique_name, Key={"pk": {"S": "from-lambda"}})["Item"]
-        if localcloud_log is not None:
-            puts = [r for r in localcloud_log.requests() if r["operation"] == "PutItem"]
-            assert [(r["region"], r["status"]) for r in puts] == [(REGION, 200)]
-    finally:
-        ddb.delete_table(TableName=unique_name)
+def test_function_calls_dynamodb_in_its_own_region(lam, create_function, table, localcloud_log):
+    ddb, unique_name = table
+    name = create_function(files={"app.py": DYNAMO})
+    response, payload = invoke(lam, name, {"table": unique_name, "key": "from-lambda"})
+    assert "FunctionError" not in response, payload
+    assert payload == {"client_region": REGION, "status": "ACTIVE"}
+    assert ddb.get_item(TableName=unique_name, Key={"pk": {"S": "from-lambda"}})["Item"]
+    if localcloud_log is not None:
+        puts = [r for r in localcloud_log.requests() if r["operation"] == "PutItem"]
+        assert [(r["region"], r["status"]) for r in puts] == [(REGION, 200)]
 
 
 def test_exception_is_an_unhandled_function_error_with_the_runtimes_shape(lam, create_function):
@@ -313,27 +318,15 @@ def test_result_that_is_not_json_is_a_marshal_error(lam, create_function):
     assert payload["errorMessage"] == "Unable to marshal response: Object of type set is not JSON serializable"
 
 
-def test_event_runs_in_the_background_and_dry_run_does_not_run(aws, lam, create_function, unique_name):
-    ddb = aws.client("dynamodb", region=REGION)
-    ddb.create_table(
-        TableName=unique_name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    try:
-        ddb.get_waiter("table_exists").wait(TableName=unique_name, WaiterConfig={"Delay": 1})
-        name = create_function(files={"app.py": DYNAMO})
-        response, payload = invoke(lam, name, {"table": unique_name, "key": "dry"}, InvocationType="DryRun")
-        assert response["StatusCode"] == 204 and payload is None
-        response, payload = invoke(lam, name, {"table": unique_name, "key": "async"}, InvocationType="Event")
-        assert response["StatusCode"] == 202 and payload is None
-        wait_until(
-            lambda: ddb.get_item(TableName=unique_name, Key={"pk": {"S": "async"}}).get("Item"), "the Event's item"
-        )
-        assert "Item" not in ddb.get_item(TableName=unique_name, Key={"pk": {"S": "dry"}})
-    finally:
-        ddb.delete_table(TableName=unique_name)
+def test_event_runs_in_the_background_and_dry_run_does_not_run(lam, create_function, table):
+    ddb, unique_name = table
+    name = create_function(files={"app.py": DYNAMO})
+    response, payload = invoke(lam, name, {"table": unique_name, "key": "dry"}, InvocationType="DryRun")
+    assert response["StatusCode"] == 204 and payload is None
+    response, payload = invoke(lam, name, {"table": unique_name, "key": "async"}, InvocationType="Event")
+    assert response["StatusCode"] == 202 and payload is None
+    wait_until(lambda: ddb.get_item(TableName=unique_name, Key={"pk": {"S": "async"}}).get("Item"), "the Event's item")
+    assert "Item" not in ddb.get_item(TableName=unique_name, Key={"pk": {"S": "dry"}})
 
 
 def test_unknown_function_or_qualifier_is_resource_not_found(lam, create_function, unique_name):
