@@ -147,6 +147,9 @@ def test_site_converges_shows_and_repairs_drift_then_changes_nothing(ansible, aw
     report, returncode, stderr = run_site(ansible, inventory)
     assert returncode == 0, stderr
     assert changed_hosts(report) == {}
+    report, returncode, stderr = run_site(ansible, inventory, check=True, diff=True)
+    assert returncode == 0, stderr
+    assert changed_hosts(report) == {}
 
     # Drift: a traffic dial turned down in eu-west-1, the ap-southeast-1 replica deleted.
     ga = aws.client("globalaccelerator", region="us-west-2")
